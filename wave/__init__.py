@@ -1,0 +1,95 @@
+"""Wave: QR requests, a staff PWA and a work messenger for commercial buildings."""
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from wave import config
+from wave.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure whenever the page was served over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+def select_locale():
+    languages = list(config.DEFAULTS["WAVE_LANGUAGES"])
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    app.config["SQLALCHEMY_DATABASE_URI"] = config.normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.load_secret_key(app.instance_path)
+    app.session_interface = _SessionInterface()
+    if app.config["WAVE_PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    _bind_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _bind_extensions(app):
+    from wave import models  # noqa: F401  (every table known before migrate/create_all)
+    from wave.files import storage
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    storage.init_app(app)
+
+    # Handlers must be registered before init_app, or they vanish on the next create_app().
+    from wave.messenger import sockets  # noqa: F401
+
+    socketio.init_app(
+        app,
+        message_queue=app.config["WAVE_REDIS_URL"],
+        async_mode=app.config["WAVE_ASYNC_MODE"] or _async_mode(),
+        manage_session=False,  # Flask's signed cookie session stays the one truth
+        cors_allowed_origins=app.config.get("WAVE_CORS_ORIGINS", []) or None,
+    )
+
+
+def _async_mode() -> str:
+    """gevent under `gunicorn -k gevent` (it patches the socket module first), else threading.
+
+    Flask-SocketIO would pick gevent whenever it is installed, which breaks the threaded
+    development server and tests.
+    """
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
+def _register_blueprints(app):
+    from wave.auth import routes as auth_routes
+    from wave.pwa import routes as pwa_routes
+    from wave.requests import desk, public, staff
+    from wave.web import filters
+
+    app.register_blueprint(auth_routes.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(desk.bp)
+    app.register_blueprint(pwa_routes.bp)
+    filters.init_app(app)

@@ -1,0 +1,85 @@
+"""Defaults; WAVE_* environment variables override them; create_app(config) overrides both."""
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "WAVE_"
+
+
+def _env(name, default=None):
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def _env_bool(name, default=False):
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(instance_path: str) -> str:
+    """The secret key from WAVE_SECRET_KEY, else one generated once and kept in instance/.
+
+    Several processes on one host share the kept file; several hosts must set the variable.
+    """
+    if key := _env("SECRET_KEY"):
+        return key
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two processes starting at once agree on one key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def normalize_database_url(url: str) -> str:
+    """postgresql:// means psycopg2 here (SQLAlchemy 2.1 would pick psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    """Settings read from the environment at start-up."""
+    database_url = _env("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'wave.db'}"
+    redis_url = _env("REDIS_URL")
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WAVE_REDIS_URL": redis_url,
+        "WAVE_UPLOAD_FOLDER": _env("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
+        "WAVE_HOST": _env("HOST", "127.0.0.1"),
+        "WAVE_PORT": int(_env("PORT", "5000")),
+        "WAVE_PUBLIC_URL": _env("PUBLIC_URL"),
+        "WAVE_PROXY_FIX": _env_bool("PROXY_FIX"),
+        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": _env("SUBMIT_LIMIT_PER_ADDRESS", "10 per minute;60 per hour"),
+        "WAVE_SUBMIT_LIMIT_PER_CODE": _env("SUBMIT_LIMIT_PER_CODE", "30 per hour"),
+        "WAVE_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "WAVE_ASYNC_MODE": _env("ASYNC_MODE"),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Room above the 10 MB photo limit, so an oversized photo is parsed and refused with the
+    # form kept, instead of a bare 413.
+    "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,
+    "WAVE_MAX_PHOTO_BYTES": 10 * 1024 * 1024,
+    "WAVE_PHOTO_MAX_SIDE": 2048,
+    "WAVE_THUMB_SIDE": 320,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,  # a form left open on a phone all shift must still submit
+    "BABEL_DEFAULT_LOCALE": "en",
+    "WAVE_LANGUAGES": {"en": "English", "ru": "Русский"},
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_STRATEGY": "moving-window",
+    "WAVE_DEMO_PASSWORD": "wave-demo",
+}

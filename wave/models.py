@@ -1,0 +1,15 @@
+"""Imports every model so that metadata (and Alembic) knows all tables."""
+
+from wave.auth.models import Team, User, team_members  # noqa: F401
+from wave.files.models import Attachment  # noqa: F401
+from wave.messenger.models import Message, MessageVersion, Thread  # noqa: F401
+from wave.qr.models import Asset, Location, QrTag, Site  # noqa: F401
+from wave.requests.models import (  # noqa: F401
+    Category,
+    RequestAttachment,
+    RequestEvent,
+    ServiceRequest,
+    TenantOrg,
+    asset_categories,
+    location_categories,
+)

@@ -1,0 +1,65 @@
+"""The desk enters a request for a phone caller (source: desk)."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from wave.auth.access import desk_required
+from wave.extensions import db
+from wave.files.images import PhotoError, read_photo
+from wave.qr.models import Asset, Location, Site
+from wave.requests import services
+from wave.requests.catalog import active_items
+from wave.requests.forms import DeskForm
+from wave.requests.labels import PRIORITY
+
+bp = Blueprint("desk", __name__)
+
+
+def place_choices() -> list[tuple[str, str]]:
+    """Every active location ('l<id>') and asset ('a<id>'), labelled with its full path."""
+    locations = db.session.scalars(
+        select(Location).join(Site).where(Location.archived_at.is_(None), Site.archived_at.is_(None))
+    ).all()
+    assets = db.session.scalars(select(Asset).where(Asset.archived_at.is_(None))).all()
+    choices = [(f"l{loc.id}", f"{loc.site.name} · {loc.full_name}") for loc in locations]
+    choices += [
+        (f"a{a.id}", f"{a.location.site.name} · {a.location.full_name} · {a.name}") for a in assets
+    ]
+    return [("", "—")] + sorted(choices, key=lambda c: c[1])
+
+
+def _place(value: str):
+    kind, ident = value[:1], int(value[1:])
+    if kind == "a":
+        return None, db.session.get(Asset, ident)
+    return db.session.get(Location, ident), None
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@desk_required
+def new_request():
+    form = DeskForm(categories=active_items())
+    form.place.choices = place_choices()
+    form.priority.choices = list(PRIORITY.items())
+    if not form.validate_on_submit():
+        return _render(form, 422 if form.is_submitted() else 200)
+    photos = []
+    if form.photo.data and form.photo.data.filename:
+        try:
+            photos.append(read_photo(form.photo.data))
+        except PhotoError as exc:
+            form.photo.errors = [str(exc)]
+            return _render(form, 422)
+    location, asset = _place(form.place.data)
+    category = next(c for c in active_items() if c.id == form.category.data)
+    req, _created = services.create_from_desk(
+        current_user, category=category, location=location, asset=asset,
+        description=form.description.data, priority=form.priority.data,
+        contact=form.contact(), photos=photos, submission_key=form.submission_key.data or None,
+    )
+    return redirect(url_for("requests.detail", request_id=req.id), 303)
+
+
+def _render(form, status):
+    return render_template("requests/new.html", form=form), status

@@ -1,0 +1,116 @@
+"""Forms for requests. Field names are part of the public contract (see README)."""
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from wave.requests.models import PRIORITIES
+
+_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("This does not look like an e-mail address."))
+_PHONE = Regexp(r"^[0-9+()\-.\s]{5,40}$", message=_l("Use digits, spaces and + ( ) - only."))
+
+
+class ContactMixin:
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), _PHONE])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254), _EMAIL])
+
+    def contact(self) -> dict:
+        return {
+            "name": (self.name.data or "").strip(),
+            "phone": (self.phone.data or "").strip(),
+            "email": (self.email.data or "").strip(),
+        }
+
+
+class ReportForm(ContactMixin, FlaskForm):
+    """The tenant's form behind a QR code."""
+
+    category = SelectField(
+        _l("What is it about?"), coerce=int,
+        validators=[DataRequired(message=_l("Choose what the problem is about."))],
+    )
+    description = TextAreaField(
+        _l("What is wrong?"),
+        validators=[
+            DataRequired(message=_l("Please describe the problem.")),
+            Length(max=2000, message=_l("Please keep it under 2000 characters.")),
+        ],
+    )
+    photo = FileField(_l("Photo (optional)"))
+    submission_key = HiddenField()
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(0, _l("Choose…"))] + [(c.id, c.label) for c in categories]
+        self.category.validate_choice = True
+        if not self.submission_key.data:
+            self.submission_key.data = uuid.uuid4().hex
+
+    def validate_category(self, field):
+        if field.data == 0:
+            from wtforms.validators import StopValidation
+
+            raise StopValidation(_l("Choose what the problem is about."))
+
+
+class DeskForm(ReportForm):
+    """A request typed in by the desk for a caller."""
+
+    place = SelectField(_l("Where?"), validators=[DataRequired(message=_l("Choose the place."))])
+    priority = SelectField(_l("Priority"), choices=[(p, p) for p in PRIORITIES], default="normal")
+    name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=120)])
+
+
+class HoldForm(FlaskForm):
+    reason = StringField(_l("Why does it wait?"), validators=[Length(max=255)])
+    resume_at = StringField(_l("Resume at (optional)"))
+
+
+class DoneForm(FlaskForm):
+    labor = IntegerField(_l("Labor time, minutes"), validators=[Optional(), NumberRange(0, 1440)])
+    photo = MultipleFileField(_l("Photo of the result"))
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Why is it cancelled?"), validators=[Length(max=255)])
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assign to"), coerce=int)
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[Length(max=4000)])
+    client_id = HiddenField()
+
+
+class PhotoForm(FlaskForm):
+    photo = MultipleFileField(_l("Photos"))
+
+
+class ReopenForm(FlaskForm):
+    comment = TextAreaField(_l("What is still wrong?"), validators=[Length(max=2000)])
+
+
+class RateForm(FlaskForm):
+    rating = RadioField(
+        _l("How did we do?"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)],
+        validators=[DataRequired(message=_l("Choose from 1 to 5 stars."))],
+    )
+    feedback = TextAreaField(_l("Anything to add? (optional)"), validators=[Length(max=2000)])
+
+
+class ActionForm(FlaskForm):
+    """A bare button: nothing but the CSRF token."""

@@ -1,0 +1,190 @@
+"""The one request table, its append-only timeline, and what shapes a request (categories,
+tenant organisations)."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wave.auth.models import Team, User
+from wave.extensions import db
+from wave.files.models import Attachment
+from wave.qr.models import Asset, Location, Site
+from wave.timeutil import UTCDateTime, now
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+SOURCES = ("qr", "chat", "desk", "api", "schedule")
+STATUSES = ("new", "assigned", "in_progress", "on_hold", "done", "closed", "reopened", "cancelled")
+OPEN_STATUSES = ("new", "assigned", "in_progress", "on_hold", "reopened")
+SLA_CLASSES = ("A", "B", "C")
+
+location_categories = Table(
+    "location_categories",
+    db.metadata,
+    Column("location_id", ForeignKey("locations.id"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id"), primary_key=True),
+)
+asset_categories = Table(
+    "asset_categories",
+    db.metadata,
+    Column("asset_id", ForeignKey("assets.id"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id"), primary_key=True),
+)
+
+
+class Category(db.Model):
+    """A request type. Groups (Cleaning, Electrical …) are categories without a parent;
+    requests are filed under their items."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    default_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    default_priority: Mapped[str] = mapped_column(String(16), default="normal")
+    requires_photo: Mapped[bool] = mapped_column(default=False)
+    """Completion ('done') needs a photo of the result."""
+    response_minutes: Mapped[int | None]
+    resolution_minutes: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    parent: Mapped["Category | None"] = relationship(remote_side=[id])
+    default_team: Mapped[Team | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return f"{self.parent.name} → {self.name}" if self.parent else self.name
+
+
+class TenantOrg(db.Model):
+    """A company renting space; its SLA class (A answers fastest) passes to its requests."""
+
+    __tablename__ = "tenant_orgs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    sla_class: Mapped[str] = mapped_column(String(1), default="B")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServiceRequest(db.Model):
+    __tablename__ = "service_requests"
+    __table_args__ = (
+        Index("ix_service_requests_team_status_id", "team_id", "status", "id"),
+        Index("ix_service_requests_assignee_status_id", "assignee_id", "status", "id"),
+        Index("ix_service_requests_status_id", "status", "id"),
+        Index("ix_service_requests_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    """Also the human number shown as #id: unique and sequential without a race."""
+    source: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"), index=True)
+    qr_tag_id: Mapped[int | None] = mapped_column(ForeignKey("qr_tags.id"))
+    description: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+
+    requester_name: Mapped[str | None] = mapped_column(String(120))
+    requester_phone: Mapped[str | None] = mapped_column(String(40))
+    requester_email: Mapped[str | None] = mapped_column(String(254))
+    tenant_org_id: Mapped[int | None] = mapped_column(ForeignKey("tenant_orgs.id"))
+    sla_class: Mapped[str] = mapped_column(String(1), default="B")
+
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The staff member who entered it; None for a tenant's QR submission."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hold_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set while on hold; the span is added to hold_seconds when work resumes."""
+    hold_seconds: Mapped[int] = mapped_column(default=0)
+    hold_reason: Mapped[str | None] = mapped_column(String(255))
+    resume_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(255))
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rating: Mapped[int | None]
+    feedback: Mapped[str | None] = mapped_column(Text)
+    labor_minutes: Mapped[int] = mapped_column(default=0)
+
+    tracking_token: Mapped[str] = mapped_column(String(43), unique=True)
+    """Secret part of the tenant's /t/<token> link: the only key to the public page."""
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """Sent with the form; a retried or double-tapped submit finds the request it made."""
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"))
+    source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+
+    category: Mapped[Category] = relationship()
+    site: Mapped[Site] = relationship()
+    location: Mapped[Location | None] = relationship()
+    asset: Mapped[Asset | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    tenant_org: Mapped[TenantOrg | None] = relationship()
+
+    @property
+    def number(self) -> str:
+        return f"#{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def place_name(self) -> str:
+        parts = [self.site.name]
+        if self.location:
+            parts += [loc.name for loc in self.location.path]
+        if self.asset:
+            parts.append(self.asset.name)
+        return " · ".join(parts)
+
+
+class RequestEvent(db.Model):
+    """One change to a request: the append-only timeline every report is computed from."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (Index("ix_request_events_request_id_id", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    """created, assigned, taken, status, comment, photo, labor, rating, reopened …"""
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """None when the tenant (or the system) acted."""
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    public: Mapped[bool] = mapped_column(default=False)
+    """Shown on the tenant's tracking page."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class RequestAttachment(db.Model):
+    """A file attached to a request: the tenant's report photo, a completion photo …"""
+
+    __tablename__ = "request_attachments"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id"), primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    """'report' (from the requester), 'completion' (proof of work), 'work' (during work)."""
+    public: Mapped[bool] = mapped_column(default=True)
+    """Visible to the tracking-link holder."""
+
+    attachment: Mapped[Attachment] = relationship()

@@ -1,0 +1,167 @@
+"""The tenant's side: no account, no JavaScript needed. /q/<code> reports, /t/<token> tracks."""
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from wave.extensions import db, limiter
+from wave.files.images import PhotoError, read_photo
+from wave.files.storage import storage
+from wave.qr.codes import normalize
+from wave.qr.models import QrTag
+from wave.requests import lifecycle, services
+from wave.requests.access import access_attachment, access_tracked, find_tag
+from wave.requests.catalog import offered_categories
+from wave.requests.forms import ActionForm, RateForm, ReopenForm, ReportForm
+from wave.requests.models import RequestAttachment, RequestEvent
+
+bp = Blueprint("public", __name__)
+
+
+def _per_address():
+    return current_app.config["WAVE_SUBMIT_LIMIT_PER_ADDRESS"]
+
+
+def _per_code():
+    return current_app.config["WAVE_SUBMIT_LIMIT_PER_CODE"]
+
+
+def _code_key():
+    return "code:" + normalize(request.view_args.get("code", ""))
+
+
+def _usable_tag(code: str) -> QrTag:
+    """The tag behind a code, or a polite 404 page (unknown, replaced, or archived place)."""
+    tag = find_tag(code)
+    if tag is None or not tag.is_usable:
+        reason = "unknown" if tag is None else "retired"
+        abort(make_response(render_template("public/tag_unavailable.html", reason=reason), 404))
+    return tag
+
+
+@bp.get("/q/<code>")
+def report_form(code):
+    tag = _usable_tag(code)
+    db.session.execute(
+        update(QrTag).where(QrTag.id == tag.id).values(scan_count=QrTag.scan_count + 1)
+    )
+    db.session.commit()
+    form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
+    return _render_form(tag, form)
+
+
+@bp.post("/q/<code>")
+@limiter.limit(_per_address, methods=["POST"])
+@limiter.limit(_per_code, key_func=_code_key, methods=["POST"])
+def submit(code):
+    tag = _usable_tag(code)
+    form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
+    if not form.validate_on_submit():
+        return _render_form(tag, form, 422)
+    photos = []
+    if form.photo.data and form.photo.data.filename:
+        try:
+            photos.append(read_photo(form.photo.data))
+        except PhotoError as exc:
+            form.photo.errors = [str(exc)]
+            return _render_form(tag, form, 422)
+    category = next(c for c in offered_categories(tag.place_location, tag.asset)
+                    if c.id == form.category.data)
+    req, _created = services.submit_from_tag(
+        tag, category=category, description=form.description.data, photos=photos,
+        contact=form.contact(), submission_key=form.submission_key.data or None,
+    )
+    return redirect(url_for("public.tracking", token=req.tracking_token, submitted=1), 303)
+
+
+def _render_form(tag, form, status=200, message=None):
+    return render_template("public/report.html", tag=tag, form=form, message=message), status
+
+
+def render_rate_limited(error):
+    """429 on the report form: the form again, with what was typed and why it was refused."""
+    if request.endpoint == "public.submit":
+        tag = _usable_tag(request.view_args["code"])
+        form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
+        form.validate()  # fills data from the post; the errors themselves are not shown
+        for field in form:
+            field.errors = []
+        message = _("Too many reports from here just now. Please wait a few minutes and send again.")
+        return _render_form(tag, form, 429, message)
+    return render_template("errors/429.html"), 429
+
+
+@bp.get("/t/<token>")
+def tracking(token):
+    req = access_tracked(token)
+    return _render_tracking(req)
+
+
+def _render_tracking(req, status=200, reopen=None, rate=None, error=None):
+    events = db.session.scalars(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == req.id, RequestEvent.public.is_(True))
+        .order_by(RequestEvent.id)
+    ).all()
+    photos = db.session.scalars(
+        select(RequestAttachment)
+        .where(RequestAttachment.request_id == req.id, RequestAttachment.public.is_(True))
+    ).all()
+    return render_template(
+        "public/tracking.html", req=req, events=events, photos=photos,
+        submitted=request.args.get("submitted") == "1",
+        confirm_form=ActionForm(), reopen_form=reopen or ReopenForm(), rate_form=rate or RateForm(),
+        error=error,
+    ), status
+
+
+@bp.post("/t/<token>/confirm")
+def confirm(token):
+    req = access_tracked(token)
+    if not ActionForm().validate_on_submit():
+        return _render_tracking(req, 400)
+    return _tenant_action(req, lambda: lifecycle.confirm(req))
+
+
+@bp.post("/t/<token>/reopen")
+def reopen(token):
+    req = access_tracked(token)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return _render_tracking(req, 422, reopen=form)
+    return _tenant_action(req, lambda: lifecycle.reopen(req, form.comment.data), reopen=form)
+
+
+@bp.post("/t/<token>/rate")
+def rate(token):
+    req = access_tracked(token)
+    form = RateForm()
+    if not form.validate_on_submit():
+        return _render_tracking(req, 422, rate=form)
+    return _tenant_action(req, lambda: lifecycle.rate(req, form.rating.data, form.feedback.data),
+                          rate=form)
+
+
+def _tenant_action(req, action, **forms):
+    try:
+        action()
+    except services.ActionError as exc:
+        db.session.rollback()
+        return _render_tracking(req, 422, error=str(exc), **forms)
+    return redirect(url_for("public.tracking", token=req.tracking_token), 303)
+
+
+@bp.get("/t/<token>/files/<int:attachment_id>/<any(full, thumb):variant>")
+def tracked_file(token, attachment_id, variant):
+    req = access_tracked(token)
+    attachment = access_attachment(req, attachment_id, public_only=True)
+    return send_attachment(attachment, variant)
+
+
+def send_attachment(attachment, variant):
+    key = attachment.thumb_key if variant == "thumb" and attachment.thumb_key else attachment.storage_key
+    response = make_response(storage().read(key))
+    response.headers["Content-Type"] = attachment.content_type
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,153 @@
+"""Creating requests. Every action writes the timeline, commits, then publishes."""
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from wave.extensions import db
+from wave.files.images import Photo, store_photo
+from wave.messenger import services as messenger
+from wave.qr.models import Asset, Location, QrTag
+from wave.realtime import publish_after_commit
+from wave.requests import recipients
+from wave.requests.models import (
+    Category,
+    RequestAttachment,
+    RequestEvent,
+    ServiceRequest,
+)
+from wave.timeutil import now
+
+
+class ActionError(Exception):
+    """An action the request's state or the actor's role does not allow; str() is for people."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.field = field
+
+
+def record(req, kind, actor=None, *, from_status=None, to_status=None, public=False, **data):
+    """Append one event to the request's timeline (not committed)."""
+    event = RequestEvent(
+        request_id=req.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        from_status=from_status,
+        to_status=to_status,
+        public=public,
+        data=data,
+    )
+    db.session.add(event)
+    return event
+
+
+def attach_photos(req, photos: list[Photo], purpose: str, uploader=None) -> None:
+    for photo in photos:
+        attachment = store_photo(photo, uploader.id if uploader else None)
+        db.session.flush()
+        db.session.add(
+            RequestAttachment(request_id=req.id, attachment_id=attachment.id, purpose=purpose)
+        )
+
+
+def _new_request(*, category: Category, location, asset, source, description, contact, actor):
+    location = asset.location if asset else location
+    req = ServiceRequest(
+        source=source,
+        category_id=category.id,
+        site_id=location.site_id,
+        location_id=location.id,
+        asset_id=asset.id if asset else None,
+        description=description.strip(),
+        priority=category.default_priority,
+        team_id=category.default_team_id,
+        tracking_token=secrets.token_urlsafe(24),
+        created_by_id=actor.id if actor else None,
+        requester_name=contact.get("name") or None,
+        requester_phone=contact.get("phone") or None,
+        requester_email=contact.get("email") or None,
+    )
+    created = now()
+    req.created_at = created
+    if category.response_minutes:
+        req.response_due_at = created + _minutes(category.response_minutes)
+    if category.resolution_minutes:
+        req.resolution_due_at = created + _minutes(category.resolution_minutes)
+    db.session.add(req)
+    return req
+
+
+def _minutes(n):
+    return timedelta(minutes=n)
+
+
+def _open_discussion(req):
+    thread = messenger.open_thread("request", title=req.number)
+    db.session.flush()
+    req.thread_id = thread.id
+
+
+def submit_from_tag(
+    tag: QrTag, *, category: Category, description: str, photos: list[Photo], contact: dict,
+    submission_key: str | None,
+) -> tuple[ServiceRequest, bool]:
+    """A tenant's report from a scanned code. Returns (request, created).
+
+    A submission_key seen before returns that request instead of making a second one.
+    Commits; publishes request-created to the team and the desk.
+    """
+    if submission_key and (existing := _by_submission_key(submission_key)):
+        return existing, False
+    req = _new_request(
+        category=category, location=tag.location, asset=tag.asset, source="qr",
+        description=description, contact=contact, actor=None,
+    )
+    req.qr_tag_id = tag.id
+    req.submission_key = submission_key
+    try:
+        _finish_creation(req, photos, actor=None)
+    except IntegrityError:
+        # The same submission won a race from another process: answer with that one.
+        db.session.rollback()
+        existing = _by_submission_key(submission_key) if submission_key else None
+        if existing is None:
+            raise
+        return existing, False
+    return req, True
+
+
+def create_from_desk(
+    actor, *, category: Category, location: Location | None, asset: Asset | None,
+    description: str, priority: str, contact: dict, photos: list[Photo], submission_key=None,
+) -> tuple[ServiceRequest, bool]:
+    """A request typed in by the desk for a phone caller (source: desk). Commits; publishes."""
+    if submission_key and (existing := _by_submission_key(submission_key)):
+        return existing, False
+    req = _new_request(
+        category=category, location=location, asset=asset, source="desk",
+        description=description, contact=contact, actor=actor,
+    )
+    req.priority = priority
+    req.submission_key = submission_key
+    _finish_creation(req, photos, actor=actor)
+    return req, True
+
+
+def _finish_creation(req, photos, actor):
+    db.session.flush()
+    _open_discussion(req)
+    attach_photos(req, photos, "report", uploader=actor)
+    record(req, "created", actor, to_status="new", public=True, source=req.source)
+    publish_after_commit("request-created", _payload(req), to=recipients.rooms_for(req))
+    db.session.commit()
+
+
+def _by_submission_key(key: str) -> ServiceRequest | None:
+    return db.session.scalar(select(ServiceRequest).where(ServiceRequest.submission_key == key))
+
+
+def _payload(req) -> dict:
+    return {"id": req.id, "status": req.status}

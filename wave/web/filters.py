@@ -1,0 +1,32 @@
+"""Template helpers: dates in the viewer's language, labels, error pages."""
+
+from flask import render_template
+from flask_babel import format_datetime, format_timedelta
+from flask_wtf.csrf import generate_csrf
+
+from wave.requests import labels
+from wave.timeutil import now
+
+
+def init_app(app):
+    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else ""
+    app.jinja_env.filters["ago"] = lambda value: (
+        format_timedelta(value - now(), add_direction=True) if value else ""
+    )
+    app.jinja_env.globals.update(
+        STATUS=labels.STATUS, PRIORITY=labels.PRIORITY, SOURCE=labels.SOURCE, ROLE=labels.ROLE,
+        csrf_token=generate_csrf,
+    )
+
+    from wave.requests.public import render_rate_limited
+
+    app.register_error_handler(429, render_rate_limited)
+    for code in (403, 404, 413, 500):
+        app.register_error_handler(code, _error_page(code))
+
+
+def _error_page(code):
+    def handler(error):
+        return render_template("errors/error.html", code=code), code
+
+    return handler
