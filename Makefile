@@ -33,7 +33,7 @@ browser:
 	else echo "Cannot install chromium/libzbar0 here (needs root and apt-get): browser tests will be skipped"; fi
 
 translations: $(VENV)/.deps
-	$(VENV)/bin/pybabel compile -q -f -d wave/translations
+	$(VENV)/bin/pybabel compile -f -d wave/translations
 
 run: deps translations
 	WAVE_HOST=$(HOST) $(PY) -m wave demo

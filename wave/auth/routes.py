@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from wave.auth.access import staff_required
@@ -59,7 +59,8 @@ def logout():
 @staff_required
 def settings():
     form = LanguageForm(locale=current_user.locale or "")
-    form.locale.choices = [("", _("Browser language"))] + list(DEFAULTS["WAVE_LANGUAGES"].items())
+    languages = [("", _("Browser language")), *DEFAULTS["WAVE_LANGUAGES"].items()]
+    form.locale.choices = [SelectChoice(value, label) for value, label in languages]
     if form.validate_on_submit():
         current_user.locale = form.locale.data or None
         db.session.commit()

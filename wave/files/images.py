@@ -37,7 +37,10 @@ def _jpeg(image: Image.Image) -> bytes:
 
 def read_photo(upload) -> Photo:
     """Decode an uploaded file (werkzeug FileStorage) into a clean photo; raises PhotoError."""
-    raw = upload.read(current_app.config["WAVE_MAX_PHOTO_BYTES"] + 1)
+    try:
+        raw = upload.read(current_app.config["WAVE_MAX_PHOTO_BYTES"] + 1)
+    finally:
+        upload.close()  # large uploads are spooled to a temporary file: free it now
     if len(raw) > current_app.config["WAVE_MAX_PHOTO_BYTES"]:
         limit = current_app.config["WAVE_MAX_PHOTO_BYTES"] // (1024 * 1024)
         raise PhotoError(_l("The photo is larger than %(mb)s MB.", mb=limit))

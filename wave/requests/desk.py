@@ -10,8 +10,7 @@ from wave.files.images import PhotoError, read_photo
 from wave.qr.models import Asset, Location, Site
 from wave.requests import services
 from wave.requests.catalog import active_items
-from wave.requests.forms import DeskForm
-from wave.requests.labels import PRIORITY
+from wave.requests.forms import DeskForm, choices
 
 bp = Blueprint("desk", __name__)
 
@@ -40,8 +39,7 @@ def _place(value: str):
 @desk_required
 def new_request():
     form = DeskForm(categories=active_items())
-    form.place.choices = place_choices()
-    form.priority.choices = list(PRIORITY.items())
+    form.place.choices = choices(place_choices())
     if not form.validate_on_submit():
         return _render(form, 422 if form.is_submitted() else 200)
     photos = []

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     HiddenField,
+    SelectChoice,
     IntegerField,
     RadioField,
     SelectField,
@@ -15,10 +16,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from wave.requests.models import PRIORITIES
+from wave.requests.labels import PRIORITY
 
 _EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("This does not look like an e-mail address."))
 _PHONE = Regexp(r"^[0-9+()\-.\s]{5,40}$", message=_l("Use digits, spaces and + ( ) - only."))
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ContactMixin:
@@ -53,7 +59,10 @@ class ReportForm(ContactMixin, FlaskForm):
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [(0, _l("Choose…"))] + [(c.id, c.label) for c in categories]
+        self.category.choices = [SelectChoice(0, _l("Choose…"))] + [
+            SelectChoice(c.id, c.name, optgroup=c.parent.name if c.parent else None)
+            for c in categories
+        ]
         self.category.validate_choice = True
         if not self.submission_key.data:
             self.submission_key.data = uuid.uuid4().hex
@@ -69,7 +78,7 @@ class DeskForm(ReportForm):
     """A request typed in by the desk for a caller."""
 
     place = SelectField(_l("Where?"), validators=[DataRequired(message=_l("Choose the place."))])
-    priority = SelectField(_l("Priority"), choices=[(p, p) for p in PRIORITIES], default="normal")
+    priority = SelectField(_l("Priority"), choices=choices(PRIORITY.items()), default="normal")
     name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=120)])
 
 
@@ -106,7 +115,7 @@ class ReopenForm(FlaskForm):
 
 class RateForm(FlaskForm):
     rating = RadioField(
-        _l("How did we do?"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)],
+        _l("How did we do?"), coerce=int, choices=choices((i, str(i)) for i in range(5, 0, -1)),
         validators=[DataRequired(message=_l("Choose from 1 to 5 stars."))],
     )
     feedback = TextAreaField(_l("Anything to add? (optional)"), validators=[Length(max=2000)])

@@ -25,6 +25,7 @@ from wave.requests.forms import (
     HoldForm,
     MessageForm,
     PhotoForm,
+    choices,
 )
 from wave.requests.models import RequestAttachment
 from wave.requests.public import send_attachment
@@ -99,7 +100,7 @@ def _panel_context(req, error=None, field=None, **forms):
     }
     if current_user.is_desk and req.is_open:
         form = forms.get("assign") or AssignForm(formdata=None, assignee=req.assignee_id)
-        form.assignee.choices = [(u.id, u.display_name) for u in queries.assignable_staff(req)]
+        form.assignee.choices = choices((u.id, u.display_name) for u in queries.assignable_staff(req))
         context["assign_form"] = form
     return context
 
@@ -146,7 +147,7 @@ def take(request_id):
 def assign(request_id):
     req = access_request(request_id, current_user)
     form = AssignForm()
-    form.assignee.choices = [(u.id, u.display_name) for u in queries.assignable_staff(req)]
+    form.assignee.choices = choices((u.id, u.display_name) for u in queries.assignable_staff(req))
     if not form.validate_on_submit():
         return _invalid(req, form, assign=form)
     assignee = db.session.get(User, form.assignee.data)

@@ -1,7 +1,7 @@
 """Template helpers: dates in the viewer's language, labels, error pages."""
 
 from flask import render_template
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_wtf.csrf import generate_csrf
 
 from wave.requests import labels
@@ -15,7 +15,7 @@ def init_app(app):
     )
     app.jinja_env.globals.update(
         STATUS=labels.STATUS, PRIORITY=labels.PRIORITY, SOURCE=labels.SOURCE, ROLE=labels.ROLE,
-        csrf_token=generate_csrf,
+        csrf_token=generate_csrf, get_locale=get_locale,
     )
 
     from wave.requests.public import render_rate_limited

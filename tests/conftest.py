@@ -1,0 +1,197 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL from WAVE_TEST_DATABASE_URL), an app
+per test with every table emptied afterwards, named personas, and helpers to act as them."""
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import sqlalchemy as sa
+
+from tests.builders import World, build_world
+from wave import create_app
+from wave.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("WAVE_TEST_DATABASE_URL")
+SECRET = "test-secret-" + secrets.token_hex(8)
+
+
+def _admin_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/postgres"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The test database: created for this run and dropped afterwards."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'wave-test.db'}"
+        return
+    name = urlsplit(PG_URL).path.lstrip("/")
+    admin = sa.create_engine(_admin_url(PG_URL).replace("postgresql://", "postgresql+psycopg2://"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield PG_URL
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def upload_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("uploads")
+
+
+@pytest.fixture(scope="session")
+def test_config(database_url, upload_dir):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WAVE_UPLOAD_FOLDER": str(upload_dir),
+        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "1000 per minute",
+        "WAVE_SUBMIT_LIMIT_PER_CODE": "1000 per minute",
+        "WAVE_LOGIN_LIMIT": "1000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "WAVE_REDIS_URL": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _migrated(test_config):
+    app = create_app(test_config)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def config_overrides():
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(_migrated, test_config, config_overrides):
+    """A Wave app on the migrated test database; every table is emptied after the test."""
+    app = create_app({**test_config, **config_overrides})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables():
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(sa.text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def world(app) -> World:
+    """One small building with named people: see tests/builders.py."""
+    return build_world()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def login(client, username: str, password: str = "pw") -> None:
+    """Sign in through the real form."""
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": csrf_from(page)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def token(client, path: str = "/login") -> str:
+    """A CSRF token valid for this client's session."""
+    return csrf_from(client.get(path).get_data(as_text=True))
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in(user) → a test client signed in as that user."""
+
+    def make(user):
+        c = app.test_client()
+        login(c, user.username)
+        return c
+
+    return make
+
+
+# ---------------------------------------------------------------- live server
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app, test_config, tmp_path):
+    """`python -m wave serve` in a subprocess on this test's database; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "WAVE_DATABASE_URL": test_config["SQLALCHEMY_DATABASE_URI"],
+        "WAVE_SECRET_KEY": SECRET,
+        "WAVE_UPLOAD_FOLDER": test_config["WAVE_UPLOAD_FOLDER"],
+        "WAVE_PORT": str(port),
+        "WAVE_HOST": "127.0.0.1",
+        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "1000 per minute",
+        "WAVE_SUBMIT_LIMIT_PER_CODE": "1000 per minute",
+        "WAVE_LOGIN_LIMIT": "1000 per minute",
+    }
+    env.pop("WAVE_REDIS_URL", None)
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "wave", "serve"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+    if proc.poll() is not None:
+        pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
