@@ -8,7 +8,10 @@ Desk people: dina (dispatcher), mark (manager), anna (admin). Password for all: 
 The room offers Cleaning only; the printer offers IT only.
 """
 
+import functools
 from dataclasses import dataclass
+
+from werkzeug.security import generate_password_hash
 
 from wave.auth.models import Team, User
 from wave.extensions import db
@@ -39,9 +42,14 @@ class World:
     anna: User
 
 
+@functools.cache
+def _hash(password: str) -> str:
+    return generate_password_hash(password)
+
+
 def make_user(username, name, role="staff", teams=(), password="pw") -> User:
-    user = User(username=username, display_name=name, role=role)
-    user.set_password(password)
+    # Hashing is slow on purpose; tests hash each password once.
+    user = User(username=username, display_name=name, role=role, password_hash=_hash(password))
     user.teams.extend(teams)
     db.session.add(user)
     return user

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from tests.builders import World, build_world
 from wave import create_app
@@ -86,6 +87,15 @@ def config_overrides():
 def app(_migrated, test_config, config_overrides):
     """A Wave app on the migrated test database; every table is emptied after the test."""
     app = create_app({**test_config, **config_overrides})
+
+    def _fresh_g():
+        # Requests reuse the test's app context, so g would carry the previous request's
+        # user and CSRF token into the next one, even from another client.
+        for key in list(g):
+            g.pop(key)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)  # before CSRF, limits
+
     with app.app_context():
         yield app
         db.session.remove()
@@ -97,6 +107,8 @@ def _empty_tables():
     tables = [t.name for t in db.metadata.sorted_tables]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
+            # A connection a test left in a transaction fails the run instead of hanging it.
+            conn.execute(sa.text("SET LOCAL lock_timeout = '15s'"))
             conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
         else:
             for name in reversed(tables):
@@ -131,8 +143,8 @@ def login(client, username: str, password: str = "pw") -> None:
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
-def token(client, path: str = "/login") -> str:
-    """A CSRF token valid for this client's session."""
+def token(client, path: str = "/settings") -> str:
+    """A CSRF token valid for this (signed-in) client's session."""
     return csrf_from(client.get(path).get_data(as_text=True))
 
 

@@ -1,6 +1,6 @@
 """Wave: QR requests, a staff PWA and a work messenger for commercial buildings."""
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -18,6 +18,8 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def select_locale():
     languages = list(config.DEFAULTS["WAVE_LANGUAGES"])
+    if not has_request_context():
+        return "en"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages) or "en"

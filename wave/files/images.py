@@ -88,4 +88,4 @@ def store_photo(photo: Photo, uploaded_by_id: int | None) -> Attachment:
 
 def uploaded_files(files) -> list:
     """The non-empty uploads of a multi-file field (browsers send an empty part when none)."""
-    return [f for f in files if f and f.filename]
+    return [f for f in files or () if f and f.filename]

@@ -1,0 +1,74 @@
+"""Two staff tap "Take" at the same moment: exactly one wins, on real concurrent connections."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from wave.extensions import db
+from wave.requests import lifecycle, services
+from wave.requests.lifecycle import AlreadyTaken
+from wave.requests.models import RequestEvent, ServiceRequest
+
+
+def test_simultaneous_takes_have_exactly_one_winner(app, world):
+    req, _ = services.submit_from_tag(world.room_tag, category=world.trash, description="x",
+                                      photos=[], contact={}, submission_key=None)
+    people = [world.olga.id, world.sam.id, world.dina.id, world.mark.id]
+    request_id = req.id  # read here: sessions are per thread
+    barrier = threading.Barrier(len(people), timeout=20)
+    outcomes = {}
+
+    def attempt(user_id):
+        # Each thread has its own app context, session and database connection.
+        with app.app_context():
+            from wave.auth.models import User
+
+            user = db.session.get(User, user_id)
+            mine = db.session.get(ServiceRequest, request_id)
+            barrier.wait()
+            try:
+                lifecycle.take(mine, user)
+                outcomes[user_id] = "won"
+            except AlreadyTaken as lost:
+                outcomes[user_id] = lost.holder.id
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(uid,)) for uid in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    winners = [uid for uid, outcome in outcomes.items() if outcome == "won"]
+    assert len(outcomes) == len(people) and len(winners) == 1
+    assert all(outcome == winners[0] for outcome in outcomes.values() if outcome != "won")
+    db.session.expire_all()
+    assert db.session.get(ServiceRequest, req.id).assignee_id == winners[0]
+    taken = db.session.scalar(select(func.count(RequestEvent.id)).where(RequestEvent.kind == "taken"))
+    assert taken == 1
+
+
+def test_concurrent_retries_of_one_submission_make_one_request(app, world):
+    barrier = threading.Barrier(3, timeout=20)
+    numbers = []
+    tag_id, category_id = world.room_tag.id, world.trash.id  # read here: sessions are per thread
+
+    def submit():
+        with app.app_context():
+            from wave.qr.models import QrTag
+            from wave.requests.models import Category
+
+            tag, category = db.session.get(QrTag, tag_id), db.session.get(Category, category_id)
+            barrier.wait()
+            req, _ = services.submit_from_tag(tag, category=category, description="x", photos=[],
+                                              contact={}, submission_key="same-key")
+            numbers.append(req.id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(numbers) == 3 and len(set(numbers)) == 1
+    assert db.session.scalar(select(func.count(ServiceRequest.id))) == 1

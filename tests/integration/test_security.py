@@ -1,0 +1,138 @@
+"""Who may do what: sign-in, roles, CSRF, cookies, rate limits."""
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_from, login, token
+from wave.extensions import db
+from wave.requests import services
+from wave.requests.models import ServiceRequest
+from wave.timeutil import now
+
+PUBLIC_ENDPOINTS = {
+    "static", "auth.login", "public.report_form", "public.submit", "public.tracking",
+    "public.confirm", "public.reopen", "public.rate", "public.tracked_file",
+    "pwa.manifest", "pwa.service_worker", "pwa.offline",
+}
+
+
+def staff_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint == "auth.logout":
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "1")
+        url = url.replace("<any(full, thumb):variant>", "thumb")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url
+
+
+def test_every_staff_route_refuses_anonymous_users(app, world):
+    client = app.test_client()
+    rules = list(staff_rules(app))
+    assert len(rules) >= 15
+    for method, url in rules:
+        response = client.open(url, method=method)
+        if method == "GET":
+            assert response.status_code == 302 and "/login" in response.headers["Location"], url
+        else:  # refused before anything runs: the CSRF check or the sign-in check
+            assert response.status_code in (302, 400), (method, url, response.status_code)
+
+
+def test_htmx_request_without_session_is_sent_to_login(app, world):
+    response = app.test_client().get("/inbox/list?tab=new", headers={"HX-Request": "true"})
+    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/login")
+
+
+@pytest.mark.parametrize("url", ["/requests/new", "/inbox?tab=open"])
+def test_staff_role_is_refused_desk_pages(world, signed_in, url):
+    assert signed_in(world.olga).get(url).status_code in (403, 404)
+
+
+def test_post_without_csrf_token_is_refused(world, signed_in):
+    req, _ = services.submit_from_tag(world.room_tag, category=world.trash, description="x",
+                                      photos=[], contact={}, submission_key=None)
+    olga = signed_in(world.olga)
+    assert olga.post(f"/requests/{req.id}/take").status_code == 400
+    db.session.refresh(req)
+    assert req.assignee_id is None
+    response = olga.post(f"/requests/{req.id}/take", headers={"X-CSRFToken": token(olga),
+                                                               "HX-Request": "true"})
+    assert response.status_code == 200  # the header htmx sends from <body hx-headers>
+
+
+def test_tenant_form_needs_csrf_too(client, world):
+    response = client.post("/q/RM000001", data={"category": str(world.trash.id),
+                                                "description": "x"})
+    assert response.status_code == 400
+
+
+def test_wrong_password_is_refused_with_a_message(client, world):
+    page = client.get("/login").get_data(True)
+    response = client.post("/login", data={"username": "olga", "password": "nope",
+                                           "csrf_token": csrf_from(page)})
+    assert response.status_code == 422
+    assert "Wrong username or password." in response.get_data(True)
+    assert 'value="olga"' in response.get_data(True)
+
+
+def test_archived_user_cannot_sign_in_and_is_signed_out(app, world, signed_in):
+    olga = signed_in(world.olga)
+    world.olga.archived_at = now()
+    db.session.commit()
+    assert olga.get("/inbox").status_code == 302
+    with pytest.raises(AssertionError):
+        login(app.test_client(), "olga")
+
+
+def test_passwords_are_hashed(world):
+    assert world.olga.password_hash != "pw" and world.olga.check_password("pw")
+
+
+def test_login_redirect_stays_on_this_site(client, world):
+    page = client.get("/login").get_data(True)
+    response = client.post("/login?next=//evil.example/x",
+                           data={"username": "olga", "password": "pw",
+                                 "csrf_token": csrf_from(page)})
+    assert response.headers["Location"] == "/inbox"
+
+
+def test_session_cookie_is_secure_over_https(app, world):
+    https = app.test_client()
+    response = https.get("/login", base_url="https://wave.example")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    plain = app.test_client().get("/login").headers["Set-Cookie"]
+    assert "Secure" not in plain and "HttpOnly" in plain
+
+
+class TestRateLimits:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per minute",
+                "WAVE_SUBMIT_LIMIT_PER_CODE": "5 per minute"}
+
+    def _post(self, client, world, code, description, addr):
+        page = client.get(f"/q/{code}").get_data(True)
+        category = world.trash.id if code == "RM000001" else world.printer_problem.id
+        return client.post(f"/q/{code}", environ_base={"REMOTE_ADDR": addr},
+                           data={"csrf_token": csrf_from(page), "category": str(category),
+                                 "description": description})
+
+    def test_per_address_limit_keeps_the_text_and_explains(self, client, world):
+        for i in range(3):
+            assert self._post(client, world, "RM000001", f"r{i}", "10.0.0.1").status_code == 303
+        refused = self._post(client, world, "RM000001", "Kept words", "10.0.0.1")
+        html = refused.get_data(True)
+        assert refused.status_code == 429
+        assert "Too many reports from here just now" in html and "Kept words" in html
+        assert self._post(client, world, "RM000001", "other phone", "10.0.0.2").status_code == 303
+        assert db.session.scalar(select(func.count(ServiceRequest.id))) == 4
+
+    def test_per_code_limit_across_addresses(self, client, world):
+        for i in range(5):
+            addr = f"10.0.1.{i}"
+            assert self._post(client, world, "RM000001", f"r{i}", addr).status_code == 303
+        assert self._post(client, world, "RM000001", "sixth", "10.0.1.99").status_code == 429
+        assert self._post(client, world, "PRNT0001", "printer", "10.0.1.99").status_code == 303
