@@ -209,15 +209,7 @@ def _requests(users, items, rooms, assets):
         for hours, category, room, asset, text, contact, steps in script:
             moment = start - timedelta(hours=hours)
             set_clock(lambda m=moment: m)
-            location = rooms[room]
-            req, _ = services.create_from_desk(
-                users["dispatcher"], category=items[category], location=location,
-                asset=assets.get(asset) if asset else None, description=text,
-                priority=items[category].default_priority, contact=contact, photos=[],
-            )
-            req.source = "qr" if contact or hours < 3 else "desk"
-            req.created_by_id = None if req.source == "qr" else req.created_by_id
-            db.session.commit()
+            req = _create(users, items[category], rooms[room], assets.get(asset), text, contact)
             actor = None
             for number, step in enumerate(steps, 1):
                 set_clock(lambda m=moment + timedelta(minutes=20 * number): m)
@@ -227,9 +219,25 @@ def _requests(users, items, rooms, assets):
         set_clock(None)
 
 
+def _create(users, category, room, asset, text, contact):
+    """Requests with a contact came from a QR code; the others were phoned in to the desk."""
+    if contact:
+        tag = db.session.scalar(select(QrTag).where(
+            QrTag.asset_id == asset.id if asset else QrTag.location_id == room.id))
+        req, _ = services.submit_from_tag(tag, category=category, description=text, photos=[],
+                                          contact=contact, submission_key=None)
+        return req
+    req, _ = services.create_from_desk(
+        users["dispatcher"], category=category, location=room, asset=asset, description=text,
+        priority=category.default_priority, contact={}, photos=[],
+    )
+    return req
+
+
 def _step(req, verb, arg, users, actor):
     if verb == "take":
-        return lifecycle.take(req, users[arg]) and users[arg]
+        lifecycle.take(req, users[arg])
+        return users[arg]
     if verb == "assign":
         lifecycle.assign(req, users["dispatcher"], users[arg])
         return users[arg]

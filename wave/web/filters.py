@@ -1,5 +1,7 @@
 """Template helpers: dates in the viewer's language, labels, error pages."""
 
+from zoneinfo import ZoneInfo
+
 from flask import render_template
 from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_wtf.csrf import generate_csrf
@@ -9,7 +11,7 @@ from wave.timeutil import now
 
 
 def init_app(app):
-    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "short") if value else ""
+    app.jinja_env.filters["when"] = when
     app.jinja_env.filters["ago"] = lambda value: (
         format_timedelta(value - now(), add_direction=True) if value else ""
     )
@@ -23,6 +25,15 @@ def init_app(app):
     app.register_error_handler(429, render_rate_limited)
     for code in (403, 404, 413, 500):
         app.register_error_handler(code, _error_page(code))
+
+
+def when(value, timezone: str | None = None) -> str:
+    """A moment in the viewer's language, in the given (site's) timezone."""
+    if value is None:
+        return ""
+    if timezone:
+        return format_datetime(value.astimezone(ZoneInfo(timezone)), "short", rebase=False)
+    return format_datetime(value, "short")
 
 
 def _error_page(code):
