@@ -63,16 +63,42 @@ def build_world() -> World:
     printer = Asset(location=room, name="Printer P1", kind="printer")
     clean_group = Category(name="Cleaning", default_team=cleaning, position=0)
     it_group = Category(name="IT", default_team=it, position=1)
-    trash = Category(name="Trash removal", parent=clean_group, default_team=cleaning,
-                     response_minutes=30, resolution_minutes=240)
-    wet = Category(name="Wet cleaning", parent=clean_group, default_team=cleaning,
-                   requires_photo=True, default_priority="high")
+    trash = Category(
+        name="Trash removal",
+        parent=clean_group,
+        default_team=cleaning,
+        response_minutes=30,
+        resolution_minutes=240,
+    )
+    wet = Category(
+        name="Wet cleaning",
+        parent=clean_group,
+        default_team=cleaning,
+        requires_photo=True,
+        default_priority="high",
+    )
     printer_problem = Category(name="Printer problem", parent=it_group, default_team=it)
     room_tag = QrTag(code="RM000001", location=room)
     printer_tag = QrTag(code="PRNT0001", asset=printer)
     revoked_tag = QrTag(code="XD000001", location=room, revoked_at=now())
-    db.session.add_all([cleaning, it, site, floor, room, printer, clean_group, it_group, trash,
-                        wet, printer_problem, room_tag, printer_tag, revoked_tag])
+    db.session.add_all(
+        [
+            cleaning,
+            it,
+            site,
+            floor,
+            room,
+            printer,
+            clean_group,
+            it_group,
+            trash,
+            wet,
+            printer_problem,
+            room_tag,
+            printer_tag,
+            revoked_tag,
+        ]
+    )
     people = dict(
         olga=make_user("olga", "Olga Petrova", teams=[cleaning]),
         sam=make_user("sam", "Sam Okafor", teams=[cleaning]),
@@ -82,11 +108,25 @@ def build_world() -> World:
         anna=make_user("anna", "Anna Admin", role="admin"),
     )
     db.session.flush()
-    db.session.execute(location_categories.insert().values(location_id=room.id,
-                                                           category_id=clean_group.id))
-    db.session.execute(asset_categories.insert().values(asset_id=printer.id,
-                                                        category_id=it_group.id))
+    db.session.execute(
+        location_categories.insert().values(location_id=room.id, category_id=clean_group.id)
+    )
+    db.session.execute(
+        asset_categories.insert().values(asset_id=printer.id, category_id=it_group.id)
+    )
     db.session.commit()
-    return World(site=site, floor=floor, room=room, printer=printer, room_tag=room_tag,
-                 printer_tag=printer_tag, revoked_tag=revoked_tag, trash=trash, wet=wet,
-                 printer_problem=printer_problem, cleaning=cleaning, it=it, **people)
+    return World(
+        site=site,
+        floor=floor,
+        room=room,
+        printer=printer,
+        room_tag=room_tag,
+        printer_tag=printer_tag,
+        revoked_tag=revoked_tag,
+        trash=trash,
+        wet=wet,
+        printer_problem=printer_problem,
+        cleaning=cleaning,
+        it=it,
+        **people,
+    )

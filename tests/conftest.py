@@ -36,8 +36,10 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'wave-test.db'}"
         return
     name = urlsplit(PG_URL).path.lstrip("/")
-    admin = sa.create_engine(_admin_url(PG_URL).replace("postgresql://", "postgresql+psycopg2://"),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        _admin_url(PG_URL).replace("postgresql://", "postgresql+psycopg2://"),
+        isolation_level="AUTOCOMMIT",
+    )
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -138,8 +140,9 @@ def csrf_from(html: str) -> str:
 def login(client, username: str, password: str = "pw") -> None:
     """Sign in through the real form."""
     page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"username": username, "password": password,
-                                           "csrf_token": csrf_from(page)})
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": csrf_from(page)}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
@@ -184,8 +187,13 @@ def live_server(app, test_config, tmp_path):
     }
     env.pop("WAVE_REDIS_URL", None)
     log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "wave", "serve"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wave", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -41,7 +41,7 @@ def normalize_database_url(url: str) -> str:
     """postgresql:// means psycopg2 here (SQLAlchemy 2.1 would pick psycopg 3)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix):]
+            return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
 
 
@@ -57,7 +57,9 @@ def from_environment(instance_path: str) -> dict:
         "WAVE_PORT": int(_env("PORT", "5000")),
         "WAVE_PUBLIC_URL": _env("PUBLIC_URL"),
         "WAVE_PROXY_FIX": _env_bool("PROXY_FIX"),
-        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": _env("SUBMIT_LIMIT_PER_ADDRESS", "10 per minute;60 per hour"),
+        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": _env(
+            "SUBMIT_LIMIT_PER_ADDRESS", "10 per minute;60 per hour"
+        ),
         "WAVE_SUBMIT_LIMIT_PER_CODE": _env("SUBMIT_LIMIT_PER_CODE", "30 per hour"),
         "WAVE_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

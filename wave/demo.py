@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask import current_app
 from PIL import Image
-from werkzeug.datastructures import FileStorage
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from wave.auth.models import Team, User
 from wave.extensions import db
@@ -21,32 +21,50 @@ SITE_NAME = "Riverside Business Centre"
 
 CATEGORIES = {
     # group: (team, [(item, priority, requires_photo, response_min, resolution_min)])
-    "Cleaning": ("Cleaning", [
-        ("Trash removal", "normal", False, 30, 240),
-        ("Wet cleaning", "normal", True, 30, 240),
-        ("Spill", "high", True, 15, 60),
-    ]),
-    "Electrical": ("Technicians", [
-        ("Bulb replacement", "normal", False, 60, 480),
-        ("Socket or wiring check", "high", False, 30, 240),
-        ("Appliance fault", "normal", False, 60, 480),
-    ]),
-    "Plumbing": ("Technicians", [
-        ("Leak", "urgent", True, 10, 120),
-        ("Blocked drain", "high", False, 30, 240),
-    ]),
-    "HVAC": ("Technicians", [
-        ("Too hot or too cold", "normal", False, 60, 480),
-        ("Air conditioner fault", "high", True, 30, 480),
-    ]),
-    "IT": ("IT & Security", [
-        ("Printer problem", "normal", False, 30, 240),
-        ("Wi-Fi or network", "high", False, 15, 120),
-    ]),
-    "Security": ("IT & Security", [
-        ("Door or lock", "high", True, 15, 240),
-        ("Access card", "normal", False, 30, 480),
-    ]),
+    "Cleaning": (
+        "Cleaning",
+        [
+            ("Trash removal", "normal", False, 30, 240),
+            ("Wet cleaning", "normal", True, 30, 240),
+            ("Spill", "high", True, 15, 60),
+        ],
+    ),
+    "Electrical": (
+        "Technicians",
+        [
+            ("Bulb replacement", "normal", False, 60, 480),
+            ("Socket or wiring check", "high", False, 30, 240),
+            ("Appliance fault", "normal", False, 60, 480),
+        ],
+    ),
+    "Plumbing": (
+        "Technicians",
+        [
+            ("Leak", "urgent", True, 10, 120),
+            ("Blocked drain", "high", False, 30, 240),
+        ],
+    ),
+    "HVAC": (
+        "Technicians",
+        [
+            ("Too hot or too cold", "normal", False, 60, 480),
+            ("Air conditioner fault", "high", True, 30, 480),
+        ],
+    ),
+    "IT": (
+        "IT & Security",
+        [
+            ("Printer problem", "normal", False, 30, 240),
+            ("Wi-Fi or network", "high", False, 15, 120),
+        ],
+    ),
+    "Security": (
+        "IT & Security",
+        [
+            ("Door or lock", "high", True, 15, 240),
+            ("Access card", "normal", False, 30, 480),
+        ],
+    ),
 }
 
 USERS = [
@@ -63,16 +81,56 @@ USERS = [
 
 # floor: rooms; assets: (room, name, kind, offered groups)
 FLOORS = {
-    "Ground floor": ["Lobby", "Reception", "Café", "Restroom G", "Bike room", "Mail room",
-                     "Security desk", "Lift hall G"],
-    "Floor 1": ["101 Nordlicht GmbH", "102 Open space", "103 Meeting room Oak", "104 Kitchen",
-                "Restroom 1", "105 Server room", "106 Storage", "Lift hall 1"],
-    "Floor 2": ["201 Brightway Ltd", "202 Brightway Ltd", "203 Meeting room Pine", "204 Kitchen",
-                "Restroom 2", "205 Phone booths", "206 Print corner", "Lift hall 2"],
-    "Floor 3": ["301 Coworking", "302 Coworking", "303 Meeting room Elm", "304 Kitchen",
-                "Restroom 3", "305 Quiet room", "306 Archive", "Lift hall 3"],
-    "Floor 4": ["401 Helix Labs", "402 Helix Labs", "403 Board room", "404 Kitchen",
-                "Restroom 4", "405 Terrace", "406 Gym", "Lift hall 4"],
+    "Ground floor": [
+        "Lobby",
+        "Reception",
+        "Café",
+        "Restroom G",
+        "Bike room",
+        "Mail room",
+        "Security desk",
+        "Lift hall G",
+    ],
+    "Floor 1": [
+        "101 Nordlicht GmbH",
+        "102 Open space",
+        "103 Meeting room Oak",
+        "104 Kitchen",
+        "Restroom 1",
+        "105 Server room",
+        "106 Storage",
+        "Lift hall 1",
+    ],
+    "Floor 2": [
+        "201 Brightway Ltd",
+        "202 Brightway Ltd",
+        "203 Meeting room Pine",
+        "204 Kitchen",
+        "Restroom 2",
+        "205 Phone booths",
+        "206 Print corner",
+        "Lift hall 2",
+    ],
+    "Floor 3": [
+        "301 Coworking",
+        "302 Coworking",
+        "303 Meeting room Elm",
+        "304 Kitchen",
+        "Restroom 3",
+        "305 Quiet room",
+        "306 Archive",
+        "Lift hall 3",
+    ],
+    "Floor 4": [
+        "401 Helix Labs",
+        "402 Helix Labs",
+        "403 Board room",
+        "404 Kitchen",
+        "Restroom 4",
+        "405 Terrace",
+        "406 Gym",
+        "Lift hall 4",
+    ],
 }
 ASSETS = [
     ("Reception", "Entrance door", "door", ["Security"]),
@@ -136,9 +194,14 @@ def _categories(teams):
         db.session.add(group)
         for item_position, (name, priority, photo, response, resolution) in enumerate(entries):
             items[name] = Category(
-                name=name, parent=group, position=item_position, default_team=teams[team],
-                default_priority=priority, requires_photo=photo,
-                response_minutes=response, resolution_minutes=resolution,
+                name=name,
+                parent=group,
+                position=item_position,
+                default_team=teams[team],
+                default_priority=priority,
+                requires_photo=photo,
+                response_minutes=response,
+                resolution_minutes=resolution,
             )
             db.session.add(items[name])
     db.session.flush()
@@ -162,8 +225,11 @@ def _building(groups):
     for name, room in rooms.items():
         room_groups = offered + (["Plumbing"] if "Restroom" in name or "Kitchen" in name else [])
         for group in room_groups:
-            db.session.execute(location_categories.insert().values(
-                location_id=room.id, category_id=groups[group].id))
+            db.session.execute(
+                location_categories.insert().values(
+                    location_id=room.id, category_id=groups[group].id
+                )
+            )
     assets = {}
     for room_name, asset_name, kind, asset_groups in ASSETS:
         asset = Asset(location=rooms[room_name], name=asset_name, kind=kind)
@@ -172,8 +238,9 @@ def _building(groups):
         db.session.add(QrTag(code=new_code(), asset=asset))
         db.session.flush()
         for group in asset_groups:
-            db.session.execute(asset_categories.insert().values(
-                asset_id=asset.id, category_id=groups[group].id))
+            db.session.execute(
+                asset_categories.insert().values(asset_id=asset.id, category_id=groups[group].id)
+            )
     return site, rooms, assets
 
 
@@ -182,27 +249,89 @@ def _requests(users, items, rooms, assets):
     start = now()
     script = [
         # (hours ago, category, room, asset, text, contact, then)
-        (50, "Leak", "Restroom 2", None, "Water under the sink, the floor is wet.",
-         {"name": "Jonas", "phone": "+49 30 1234567"}, ["take:maria", "start", "done:45"]),
-        (30, "Printer problem", "102 Open space", "Printer HP-102", "Paper jam, shows error E3.",
-         {"name": "Petra"}, ["take:tom", "start", "done:20", "confirm", "rate:5"]),
-        (26, "Bulb replacement", "Lift hall 3", None, "Two ceiling lights are out.",
-         {}, ["take:ivan", "start", "done:15", "confirm"]),
-        (20, "Too hot or too cold", "103 Meeting room Oak", "AC unit 103",
-         "Room is at 28 °C, AC blows warm air.", {"email": "facility@nordlicht.example"},
-         ["take:maria", "start", "hold:Waiting for a spare fan motor"]),
+        (
+            50,
+            "Leak",
+            "Restroom 2",
+            None,
+            "Water under the sink, the floor is wet.",
+            {"name": "Jonas", "phone": "+49 30 1234567"},
+            ["take:maria", "start", "done:45"],
+        ),
+        (
+            30,
+            "Printer problem",
+            "102 Open space",
+            "Printer HP-102",
+            "Paper jam, shows error E3.",
+            {"name": "Petra"},
+            ["take:tom", "start", "done:20", "confirm", "rate:5"],
+        ),
+        (
+            26,
+            "Bulb replacement",
+            "Lift hall 3",
+            None,
+            "Two ceiling lights are out.",
+            {},
+            ["take:ivan", "start", "done:15", "confirm"],
+        ),
+        (
+            20,
+            "Too hot or too cold",
+            "103 Meeting room Oak",
+            "AC unit 103",
+            "Room is at 28 °C, AC blows warm air.",
+            {"email": "facility@nordlicht.example"},
+            ["take:maria", "start", "hold:Waiting for a spare fan motor"],
+        ),
         (8, "Trash removal", "304 Kitchen", None, "Bins are full.", {}, ["take:olga", "start"]),
-        (6, "Wi-Fi or network", "301 Coworking", None, "Wi-Fi drops every few minutes.",
-         {"name": "Ali", "phone": "+49 151 2222333"}, ["assign:lena"]),
-        (5, "Door or lock", "Reception", "Entrance door", "The entrance door does not close.",
-         {}, ["take:tom"]),
-        (3, "Appliance fault", "104 Kitchen", "Coffee machine 1", "Coffee machine leaks water.",
-         {}, ["assign:ivan", "cancel:Duplicate of the leak report"]),
+        (
+            6,
+            "Wi-Fi or network",
+            "301 Coworking",
+            None,
+            "Wi-Fi drops every few minutes.",
+            {"name": "Ali", "phone": "+49 151 2222333"},
+            ["assign:lena"],
+        ),
+        (
+            5,
+            "Door or lock",
+            "Reception",
+            "Entrance door",
+            "The entrance door does not close.",
+            {},
+            ["take:tom"],
+        ),
+        (
+            3,
+            "Appliance fault",
+            "104 Kitchen",
+            "Coffee machine 1",
+            "Coffee machine leaks water.",
+            {},
+            ["assign:ivan", "cancel:Duplicate of the leak report"],
+        ),
         (2, "Spill", "Lobby", None, "Someone spilled coffee near the lift.", {}, []),
-        (1.5, "Access card", "Security desk", None, "New employee needs an access card.",
-         {"name": "Grete"}, []),
-        (1, "Air conditioner fault", "403 Board room", "AC unit 403", "AC makes a loud rattle.",
-         {}, []),
+        (
+            1.5,
+            "Access card",
+            "Security desk",
+            None,
+            "New employee needs an access card.",
+            {"name": "Grete"},
+            [],
+        ),
+        (
+            1,
+            "Air conditioner fault",
+            "403 Board room",
+            "AC unit 403",
+            "AC makes a loud rattle.",
+            {},
+            [],
+        ),
         (0.5, "Blocked drain", "Restroom 4", None, "Sink drains very slowly.", {}, []),
     ]
     try:
@@ -222,14 +351,29 @@ def _requests(users, items, rooms, assets):
 def _create(users, category, room, asset, text, contact):
     """Requests with a contact came from a QR code; the others were phoned in to the desk."""
     if contact:
-        tag = db.session.scalar(select(QrTag).where(
-            QrTag.asset_id == asset.id if asset else QrTag.location_id == room.id))
-        req, _ = services.submit_from_tag(tag, category=category, description=text, photos=[],
-                                          contact=contact, submission_key=None)
+        tag = db.session.scalar(
+            select(QrTag).where(
+                QrTag.asset_id == asset.id if asset else QrTag.location_id == room.id
+            )
+        )
+        req, _ = services.submit_from_tag(
+            tag,
+            category=category,
+            description=text,
+            photos=[],
+            contact=contact,
+            submission_key=None,
+        )
         return req
     req, _ = services.create_from_desk(
-        users["dispatcher"], category=category, location=room, asset=asset, description=text,
-        priority=category.default_priority, contact={}, photos=[],
+        users["dispatcher"],
+        category=category,
+        location=room,
+        asset=asset,
+        description=text,
+        priority=category.default_priority,
+        contact={},
+        photos=[],
     )
     return req
 
@@ -278,9 +422,15 @@ def tenant_urls(base_url: str, limit: int = 3) -> list[tuple[str, str]]:
 
 
 def print_welcome(app):
-    base = app.config["WAVE_PUBLIC_URL"] or f"http://{app.config['WAVE_HOST']}:{app.config['WAVE_PORT']}"
-    print(f"\nWave demo is ready.\n  Staff app: {base}/login  (users: "
-          + ", ".join(u[0] for u in USERS) + f"; password: {app.config['WAVE_DEMO_PASSWORD']})")
+    base = (
+        app.config["WAVE_PUBLIC_URL"]
+        or f"http://{app.config['WAVE_HOST']}:{app.config['WAVE_PORT']}"
+    )
+    print(
+        f"\nWave demo is ready.\n  Staff app: {base}/login  (users: "
+        + ", ".join(u[0] for u in USERS)
+        + f"; password: {app.config['WAVE_DEMO_PASSWORD']})"
+    )
     print("  Tenant forms (what the QR codes open):")
     for name, url in tenant_urls(base):
         print(f"    {name}: {url}")

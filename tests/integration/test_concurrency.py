@@ -11,8 +11,14 @@ from wave.requests.models import RequestEvent, ServiceRequest
 
 
 def test_simultaneous_takes_have_exactly_one_winner(app, world):
-    req, _ = services.submit_from_tag(world.room_tag, category=world.trash, description="x",
-                                      photos=[], contact={}, submission_key=None)
+    req, _ = services.submit_from_tag(
+        world.room_tag,
+        category=world.trash,
+        description="x",
+        photos=[],
+        contact={},
+        submission_key=None,
+    )
     people = [world.olga.id, world.sam.id, world.dina.id, world.mark.id]
     request_id = req.id  # read here: sessions are per thread
     barrier = threading.Barrier(len(people), timeout=20)
@@ -44,7 +50,9 @@ def test_simultaneous_takes_have_exactly_one_winner(app, world):
     assert all(outcome == winners[0] for outcome in outcomes.values() if outcome != "won")
     db.session.expire_all()
     assert db.session.get(ServiceRequest, req.id).assignee_id == winners[0]
-    taken = db.session.scalar(select(func.count(RequestEvent.id)).where(RequestEvent.kind == "taken"))
+    taken = db.session.scalar(
+        select(func.count(RequestEvent.id)).where(RequestEvent.kind == "taken")
+    )
     assert taken == 1
 
 
@@ -60,8 +68,14 @@ def test_concurrent_retries_of_one_submission_make_one_request(app, world):
 
             tag, category = db.session.get(QrTag, tag_id), db.session.get(Category, category_id)
             barrier.wait()
-            req, _ = services.submit_from_tag(tag, category=category, description="x", photos=[],
-                                              contact={}, submission_key="same-key")
+            req, _ = services.submit_from_tag(
+                tag,
+                category=category,
+                description="x",
+                photos=[],
+                contact={},
+                submission_key="same-key",
+            )
             numbers.append(req.id)
             db.session.remove()
 

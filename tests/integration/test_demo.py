@@ -18,7 +18,9 @@ def test_demo_loads_a_building_once(app, client):
     rooms = db.session.scalar(select(func.count(Location.id)).where(Location.kind == "room"))
     assert rooms == 40 and count(Asset) == 20 and count(Team) == 3
     assert count(QrTag) == 60
-    groups = {c.name for c in db.session.scalars(select(Category).where(Category.parent_id.is_(None)))}
+    groups = {
+        c.name for c in db.session.scalars(select(Category).where(Category.parent_id.is_(None)))
+    }
     assert {"Cleaning", "Electrical", "Plumbing", "HVAC", "IT", "Security"} <= groups
     usernames = set(db.session.scalars(select(User.username)))
     assert {"admin", "manager", "dispatcher"} <= usernames

@@ -31,13 +31,21 @@ def test_flask_app_wave_is_this_project():
 
 
 def test_gunicorn_chdir_loads_this_project_from_anywhere(tmp_path):
-    result = run([str(VENV_BIN / "gunicorn"), "--chdir", str(ROOT), "--check-config",
-                  "wave:create_app()"], cwd=tmp_path)
+    result = run(
+        [str(VENV_BIN / "gunicorn"), "--chdir", str(ROOT), "--check-config", "wave:create_app()"],
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr + result.stdout
 
 
 def test_stdlib_wave_is_what_you_get_elsewhere(tmp_path):
     # Outside the checkout `import wave` is the audio module: Wave is never installed.
-    result = run([sys.executable, "-c", "import wave; print(hasattr(wave, 'open'),"
-                  " hasattr(wave, 'create_app'))"], cwd=tmp_path)
+    result = run(
+        [
+            sys.executable,
+            "-c",
+            "import wave; print(hasattr(wave, 'open'), hasattr(wave, 'create_app'))",
+        ],
+        cwd=tmp_path,
+    )
     assert result.stdout.split() == ["True", "False"]

@@ -30,8 +30,14 @@ def names(sio):
 
 
 def submit(world, category=None):
-    req, _ = services.submit_from_tag(world.room_tag, category=category or world.trash,
-                                      description="x", photos=[], contact={}, submission_key=None)
+    req, _ = services.submit_from_tag(
+        world.room_tag,
+        category=category or world.trash,
+        description="x",
+        photos=[],
+        contact={},
+        submission_key=None,
+    )
     return req
 
 

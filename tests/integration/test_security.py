@@ -10,9 +10,18 @@ from wave.requests.models import ServiceRequest
 from wave.timeutil import now
 
 PUBLIC_ENDPOINTS = {
-    "static", "auth.login", "public.report_form", "public.submit", "public.tracking",
-    "public.confirm", "public.reopen", "public.rate", "public.tracked_file",
-    "pwa.manifest", "pwa.service_worker", "pwa.offline",
+    "static",
+    "auth.login",
+    "public.report_form",
+    "public.submit",
+    "public.tracking",
+    "public.confirm",
+    "public.reopen",
+    "public.rate",
+    "public.tracked_file",
+    "pwa.manifest",
+    "pwa.service_worker",
+    "pwa.offline",
 }
 
 
@@ -51,27 +60,36 @@ def test_staff_role_is_refused_desk_pages(world, signed_in, url):
 
 
 def test_post_without_csrf_token_is_refused(world, signed_in):
-    req, _ = services.submit_from_tag(world.room_tag, category=world.trash, description="x",
-                                      photos=[], contact={}, submission_key=None)
+    req, _ = services.submit_from_tag(
+        world.room_tag,
+        category=world.trash,
+        description="x",
+        photos=[],
+        contact={},
+        submission_key=None,
+    )
     olga = signed_in(world.olga)
     assert olga.post(f"/requests/{req.id}/take").status_code == 400
     db.session.refresh(req)
     assert req.assignee_id is None
-    response = olga.post(f"/requests/{req.id}/take", headers={"X-CSRFToken": token(olga),
-                                                               "HX-Request": "true"})
+    response = olga.post(
+        f"/requests/{req.id}/take", headers={"X-CSRFToken": token(olga), "HX-Request": "true"}
+    )
     assert response.status_code == 200  # the header htmx sends from <body hx-headers>
 
 
 def test_tenant_form_needs_csrf_too(client, world):
-    response = client.post("/q/RM000001", data={"category": str(world.trash.id),
-                                                "description": "x"})
+    response = client.post(
+        "/q/RM000001", data={"category": str(world.trash.id), "description": "x"}
+    )
     assert response.status_code == 400
 
 
 def test_wrong_password_is_refused_with_a_message(client, world):
     page = client.get("/login").get_data(True)
-    response = client.post("/login", data={"username": "olga", "password": "nope",
-                                           "csrf_token": csrf_from(page)})
+    response = client.post(
+        "/login", data={"username": "olga", "password": "nope", "csrf_token": csrf_from(page)}
+    )
     assert response.status_code == 422
     assert "Wrong username or password." in response.get_data(True)
     assert 'value="olga"' in response.get_data(True)
@@ -92,9 +110,10 @@ def test_passwords_are_hashed(world):
 
 def test_login_redirect_stays_on_this_site(client, world):
     page = client.get("/login").get_data(True)
-    response = client.post("/login?next=//evil.example/x",
-                           data={"username": "olga", "password": "pw",
-                                 "csrf_token": csrf_from(page)})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"username": "olga", "password": "pw", "csrf_token": csrf_from(page)},
+    )
     assert response.headers["Location"] == "/inbox"
 
 
@@ -110,15 +129,23 @@ def test_session_cookie_is_secure_over_https(app, world):
 class TestRateLimits:
     @pytest.fixture
     def config_overrides(self):
-        return {"WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per minute",
-                "WAVE_SUBMIT_LIMIT_PER_CODE": "5 per minute"}
+        return {
+            "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per minute",
+            "WAVE_SUBMIT_LIMIT_PER_CODE": "5 per minute",
+        }
 
     def _post(self, client, world, code, description, addr):
         page = client.get(f"/q/{code}").get_data(True)
         category = world.trash.id if code == "RM000001" else world.printer_problem.id
-        return client.post(f"/q/{code}", environ_base={"REMOTE_ADDR": addr},
-                           data={"csrf_token": csrf_from(page), "category": str(category),
-                                 "description": description})
+        return client.post(
+            f"/q/{code}",
+            environ_base={"REMOTE_ADDR": addr},
+            data={
+                "csrf_token": csrf_from(page),
+                "category": str(category),
+                "description": description,
+            },
+        )
 
     def test_per_address_limit_keeps_the_text_and_explains(self, client, world):
         for i in range(3):

@@ -17,15 +17,23 @@ HX = {"HX-Request": "true"}
 
 def new_request(world, category=None, description="Bin is full"):
     req, _ = services.submit_from_tag(
-        world.room_tag, category=category or world.trash, description=description, photos=[],
-        contact={"name": "Jonas", "phone": "+49 1"}, submission_key=None,
+        world.room_tag,
+        category=category or world.trash,
+        description=description,
+        photos=[],
+        contact={"name": "Jonas", "phone": "+49 1"},
+        submission_key=None,
     )
     return req
 
 
 def events(req):
-    return [(e.kind, e.to_status) for e in db.session.scalars(
-        select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.id))]
+    return [
+        (e.kind, e.to_status)
+        for e in db.session.scalars(
+            select(RequestEvent).where(RequestEvent.request_id == req.id).order_by(RequestEvent.id)
+        )
+    ]
 
 
 def test_inbox_tabs_show_each_person_their_work(world, signed_in):
@@ -92,11 +100,15 @@ def test_full_lifecycle_writes_the_timeline(world, signed_in):
     req = new_request(world, category=world.wet)
     olga = signed_in(world.olga)
     t = token(olga)
-    post = lambda action, **data: olga.post(f"/requests/{req.id}/{action}",  # noqa: E731
-                                            data={"csrf_token": t, **data}, headers=HX)
+
+    def post(action, **data):
+        return olga.post(f"/requests/{req.id}/{action}", data={"csrf_token": t, **data}, headers=HX)
+
     assert post("take").status_code == 200
     assert post("start").status_code == 200
-    assert post("hold", reason="Waiting for the mop", resume_at="2099-01-01T09:00").status_code == 200
+    assert (
+        post("hold", reason="Waiting for the mop", resume_at="2099-01-01T09:00").status_code == 200
+    )
     db.session.refresh(req)
     assert req.status == "on_hold" and req.resume_at.year == 2099
     assert req.resume_at.hour == 8  # 09:00 in Berlin (winter) is 08:00 UTC
@@ -104,20 +116,29 @@ def test_full_lifecycle_writes_the_timeline(world, signed_in):
     missing_photo = post("done", labor="30")
     assert missing_photo.status_code == 422
     assert "needs a photo of the result" in missing_photo.get_data(True)
-    done = olga.post(f"/requests/{req.id}/done", headers=HX, content_type="multipart/form-data",
-                     data={"csrf_token": t, "labor": "30",
-                           "photo": (io.BytesIO(jpeg_bytes()), "after.jpg")})
+    done = olga.post(
+        f"/requests/{req.id}/done",
+        headers=HX,
+        content_type="multipart/form-data",
+        data={"csrf_token": t, "labor": "30", "photo": (io.BytesIO(jpeg_bytes()), "after.jpg")},
+    )
     assert done.status_code == 200, done.get_data(True)
     db.session.refresh(req)
     assert (req.status, req.labor_minutes) == ("done", 30)
     assert req.resolved_at and req.started_at and req.hold_started_at is None
     assert req.hold_seconds >= 0
-    links = db.session.scalars(select(RequestAttachment).where(
-        RequestAttachment.request_id == req.id)).all()
+    links = db.session.scalars(
+        select(RequestAttachment).where(RequestAttachment.request_id == req.id)
+    ).all()
     assert [link.purpose for link in links] == ["completion"]
     assert events(req) == [
-        ("created", "new"), ("taken", "assigned"), ("status", "in_progress"),
-        ("status", "on_hold"), ("status", "in_progress"), ("labor", None), ("status", "done"),
+        ("created", "new"),
+        ("taken", "assigned"),
+        ("status", "in_progress"),
+        ("status", "on_hold"),
+        ("status", "in_progress"),
+        ("labor", None),
+        ("status", "done"),
     ]
 
 
@@ -136,8 +157,9 @@ def test_invalid_actions_explain_and_keep_the_state(world, signed_in, action, da
     lifecycle.take(req, world.olga)
     lifecycle.start(req, world.olga)
     olga = signed_in(world.olga)
-    response = olga.post(f"/requests/{req.id}/{action}", headers=HX,
-                         data={"csrf_token": token(olga), **data})
+    response = olga.post(
+        f"/requests/{req.id}/{action}", headers=HX, data={"csrf_token": token(olga), **data}
+    )
     assert response.status_code == 422
     assert message in response.get_data(True)
     db.session.refresh(req)
@@ -148,9 +170,15 @@ def test_invalid_plain_post_rerenders_the_page_with_the_error(world, signed_in):
     req = new_request(world)
     lifecycle.take(req, world.olga)
     olga = signed_in(world.olga)
-    response = olga.post(f"/requests/{req.id}/cancel", data={"csrf_token": token(olga), "reason": ""})
+    response = olga.post(
+        f"/requests/{req.id}/cancel", data={"csrf_token": token(olga), "reason": ""}
+    )
     html = response.get_data(True)
-    assert response.status_code == 422 and "<html" in html and "Say why the request is cancelled." in html
+    assert (
+        response.status_code == 422
+        and "<html" in html
+        and "Say why the request is cancelled." in html
+    )
 
 
 def test_only_the_assignee_or_the_desk_works_a_request(world, signed_in):
@@ -158,24 +186,35 @@ def test_only_the_assignee_or_the_desk_works_a_request(world, signed_in):
     lifecycle.take(req, world.olga)
     sam = signed_in(world.sam)
     response = sam.post(f"/requests/{req.id}/start", data={"csrf_token": token(sam)}, headers=HX)
-    assert response.status_code == 422 and "Only the assignee or the desk" in response.get_data(True)
+    assert response.status_code == 422 and "Only the assignee or the desk" in response.get_data(
+        True
+    )
     dina = signed_in(world.dina)
-    assert dina.post(f"/requests/{req.id}/start", data={"csrf_token": token(dina)},
-                     headers=HX).status_code == 200
+    assert (
+        dina.post(
+            f"/requests/{req.id}/start", data={"csrf_token": token(dina)}, headers=HX
+        ).status_code
+        == 200
+    )
 
 
 def test_desk_assigns_and_previous_assignee_is_recorded(world, signed_in):
     req = new_request(world)
     lifecycle.take(req, world.olga)
     dina = signed_in(world.dina)
-    response = dina.post(f"/requests/{req.id}/assign", headers=HX,
-                         data={"csrf_token": token(dina), "assignee": str(world.sam.id)})
+    response = dina.post(
+        f"/requests/{req.id}/assign",
+        headers=HX,
+        data={"csrf_token": token(dina), "assignee": str(world.sam.id)},
+    )
     assert response.status_code == 200 and "Sam Okafor" in response.get_data(True)
     event = db.session.scalar(select(RequestEvent).where(RequestEvent.kind == "assigned"))
     assert event.data == {"assignee_id": world.sam.id, "previous_assignee_id": world.olga.id}
     olga = signed_in(world.olga)
-    response = olga.post(f"/requests/{req.id}/assign",
-                         data={"csrf_token": token(olga), "assignee": str(world.olga.id)})
+    response = olga.post(
+        f"/requests/{req.id}/assign",
+        data={"csrf_token": token(olga), "assignee": str(world.olga.id)},
+    )
     assert response.status_code == 422
 
 
@@ -190,22 +229,34 @@ def test_discussion_messages_are_edited_never_lost(world, signed_in):
     req = new_request(world)
     olga = signed_in(world.olga)
     t = token(olga)
-    response = olga.post(f"/requests/{req.id}/messages", headers=HX,
-                         data={"csrf_token": t, "body": "On my way", "client_id": "c1"})
+    response = olga.post(
+        f"/requests/{req.id}/messages",
+        headers=HX,
+        data={"csrf_token": t, "body": "On my way", "client_id": "c1"},
+    )
     assert response.status_code == 200 and "On my way" in response.get_data(True)
-    olga.post(f"/requests/{req.id}/messages", headers=HX,  # a resend of the same message
-              data={"csrf_token": t, "body": "On my way", "client_id": "c1"})
+    olga.post(
+        f"/requests/{req.id}/messages",
+        headers=HX,  # a resend of the same message
+        data={"csrf_token": t, "body": "On my way", "client_id": "c1"},
+    )
     message = db.session.scalar(select(Message))
     assert db.session.query(Message).count() == 1
-    response = olga.post(f"/requests/{req.id}/messages/{message.id}/edit", headers=HX,
-                         data={"csrf_token": t, "body": "On my way, 5 minutes"})
+    response = olga.post(
+        f"/requests/{req.id}/messages/{message.id}/edit",
+        headers=HX,
+        data={"csrf_token": t, "body": "On my way, 5 minutes"},
+    )
     html = response.get_data(True)
     assert "On my way, 5 minutes" in html and "Earlier versions" in html
     versions = db.session.scalars(select(MessageVersion)).all()
     assert [v.body for v in versions] == ["On my way"]
     sam = signed_in(world.sam)
-    response = sam.post(f"/requests/{req.id}/messages/{message.id}/edit", headers=HX,
-                        data={"csrf_token": token(sam), "body": "hijack"})
+    response = sam.post(
+        f"/requests/{req.id}/messages/{message.id}/edit",
+        headers=HX,
+        data={"csrf_token": token(sam), "body": "hijack"},
+    )
     assert response.status_code == 422
     db.session.refresh(message)
     assert message.body == "On my way, 5 minutes"
@@ -214,20 +265,29 @@ def test_discussion_messages_are_edited_never_lost(world, signed_in):
 def test_message_text_is_escaped(world, signed_in):
     req = new_request(world)
     olga = signed_in(world.olga)
-    html = olga.post(f"/requests/{req.id}/messages", headers=HX,
-                     data={"csrf_token": token(olga), "body": "<script>alert(1)</script>"}
-                     ).get_data(True)
+    html = olga.post(
+        f"/requests/{req.id}/messages",
+        headers=HX,
+        data={"csrf_token": token(olga), "body": "<script>alert(1)</script>"},
+    ).get_data(True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 
 def test_work_photos_are_stored_and_served_to_staff(world, signed_in):
     req = new_request(world)
     olga = signed_in(world.olga)
-    response = olga.post(f"/requests/{req.id}/photos", headers=HX,
-                         content_type="multipart/form-data",
-                         data={"csrf_token": token(olga),
-                               "photo": [(io.BytesIO(jpeg_bytes()), "a.jpg"),
-                                         (io.BytesIO(jpeg_bytes(color="red")), "b.jpg")]})
+    response = olga.post(
+        f"/requests/{req.id}/photos",
+        headers=HX,
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": token(olga),
+            "photo": [
+                (io.BytesIO(jpeg_bytes()), "a.jpg"),
+                (io.BytesIO(jpeg_bytes(color="red")), "b.jpg"),
+            ],
+        },
+    )
     assert response.status_code == 200
     links = db.session.scalars(select(RequestAttachment)).all()
     assert len(links) == 2
@@ -241,14 +301,24 @@ def test_desk_enters_a_request_for_a_caller(world, signed_in):
     dina = signed_in(world.dina)
     page = dina.get("/requests/new").get_data(True)
     assert "101 Office" in page and "Printer P1" in page
-    data = {"csrf_token": csrf_from(page), "place": f"a{world.printer.id}",
-            "category": str(world.printer_problem.id), "description": "Caller: paper jam",
-            "priority": "high", "name": "Petra", "phone": "+49 2"}
+    data = {
+        "csrf_token": csrf_from(page),
+        "place": f"a{world.printer.id}",
+        "category": str(world.printer_problem.id),
+        "description": "Caller: paper jam",
+        "priority": "high",
+        "name": "Petra",
+        "phone": "+49 2",
+    }
     response = dina.post("/requests/new", data=data)
     assert response.status_code == 303
     req = db.session.scalar(select(ServiceRequest))
     assert (req.source, req.priority, req.asset_id, req.created_by_id) == (
-        "desk", "high", world.printer.id, world.dina.id)
+        "desk",
+        "high",
+        world.printer.id,
+        world.dina.id,
+    )
     bad = dina.post("/requests/new", data={**data, "description": "", "submission_key": "x2"})
     assert bad.status_code == 422 and "Petra" in bad.get_data(True)
 

@@ -24,13 +24,18 @@ def open_form(client, code="RM000001"):
 
 
 def submit(client, world, code="RM000001", **fields):
-    data = {**open_form(client, code), "category": str(world.trash.id),
-            "description": "Bin is full", **fields}
+    data = {
+        **open_form(client, code),
+        "category": str(world.trash.id),
+        "description": "Bin is full",
+        **fields,
+    }
     # Encoded in memory: the test client would spool a large body to a file it never closes.
     files = {k: FileStorage(v[0], filename=v[1]) for k, v in data.items() if isinstance(v, tuple)}
     boundary, body = encode_multipart({**data, **files})
-    return client.post(f"/q/{code}", data=body,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post(
+        f"/q/{code}", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
 
 
 def test_form_shows_place_and_only_offered_categories(client, world):
@@ -55,8 +60,9 @@ def test_scans_are_counted(client, world):
     assert world.room_tag.scan_count == 2
 
 
-@pytest.mark.parametrize("code,reason", [("NOSUCH99", "Unknown code"),
-                                         ("XD000001", "no longer in use")])
+@pytest.mark.parametrize(
+    "code,reason", [("NOSUCH99", "Unknown code"), ("XD000001", "no longer in use")]
+)
 def test_unknown_or_revoked_code_is_a_polite_404(client, world, code, reason):
     response = client.get(f"/q/{code}")
     assert response.status_code == 404
@@ -65,8 +71,14 @@ def test_unknown_or_revoked_code_is_a_polite_404(client, world, code, reason):
 
 
 def test_submit_creates_request_and_shows_number_and_tracking_link(client, world):
-    response = submit(client, world, name="Jonas", phone="+49 30 123", email="j@example.com",
-                      photo=(io.BytesIO(jpeg_bytes()), "bin.jpg"))
+    response = submit(
+        client,
+        world,
+        name="Jonas",
+        phone="+49 30 123",
+        email="j@example.com",
+        photo=(io.BytesIO(jpeg_bytes()), "bin.jpg"),
+    )
     assert response.status_code == 303
     req = db.session.scalar(select(ServiceRequest))
     assert response.headers["Location"].startswith(f"/t/{req.tracking_token}")
@@ -95,8 +107,11 @@ def test_double_submit_creates_one_request(client, world):
         ({"category": "0"}, "category", "Choose what the problem is about."),
         ({"category": "PRINTER"}, "category", ""),
         ({"email": "not-an-address"}, "email", "does not look like an e-mail"),
-        ({"photo": (io.BytesIO(b"%PDF-1.4 not an image"), "doc.pdf")}, "photo",
-         "Please attach a photo"),
+        (
+            {"photo": (io.BytesIO(b"%PDF-1.4 not an image"), "doc.pdf")},
+            "photo",
+            "Please attach a photo",
+        ),
         ({"photo": (io.BytesIO(jpeg_bytes()[:400]), "cut.jpg")}, "photo", "damaged or incomplete"),
     ],
 )
@@ -154,12 +169,15 @@ def test_tenant_confirms_and_rates_finished_work(client, world):
     _finish(req, world)
     page = client.get(location).get_data(as_text=True)
     assert "Is it fixed?" in page
-    assert client.post(location + "/confirm", data={"csrf_token": csrf_from(page)}).status_code == 303
+    assert (
+        client.post(location + "/confirm", data={"csrf_token": csrf_from(page)}).status_code == 303
+    )
     db.session.refresh(req)
     assert req.status == "closed" and req.closed_at is not None
     page = client.get(location).get_data(as_text=True)
-    response = client.post(location + "/rate", data={"csrf_token": csrf_from(page), "rating": "4",
-                                                     "feedback": "Fast"})
+    response = client.post(
+        location + "/rate", data={"csrf_token": csrf_from(page), "rating": "4", "feedback": "Fast"}
+    )
     assert response.status_code == 303
     db.session.refresh(req)
     assert (req.rating, req.feedback) == (4, "Fast")
@@ -171,10 +189,13 @@ def test_tenant_reopen_needs_a_comment(client, world):
     req = _req()
     _finish(req, world)
     page = client.get(location).get_data(as_text=True)
-    response = client.post(location + "/reopen", data={"csrf_token": csrf_from(page), "comment": ""})
+    response = client.post(
+        location + "/reopen", data={"csrf_token": csrf_from(page), "comment": ""}
+    )
     assert response.status_code == 422 and "Tell us what is still wrong." in response.get_data(True)
-    response = client.post(location + "/reopen",
-                           data={"csrf_token": csrf_from(page), "comment": "Still smells"})
+    response = client.post(
+        location + "/reopen", data={"csrf_token": csrf_from(page), "comment": "Still smells"}
+    )
     assert response.status_code == 303
     db.session.refresh(req)
     assert req.status == "reopened" and req.assignee_id == world.olga.id

@@ -51,7 +51,9 @@ def edit(message: Message, editor, body: str) -> Message:
 
 def messages_of(thread_id: int) -> list[Message]:
     return list(
-        db.session.scalars(select(Message).where(Message.thread_id == thread_id).order_by(Message.id))
+        db.session.scalars(
+            select(Message).where(Message.thread_id == thread_id).order_by(Message.id)
+        )
     )
 
 

@@ -25,12 +25,21 @@ def manifest():
             "background_color": "#ffffff",
             "theme_color": THEME_COLOR,
             "icons": [
-                {"src": url_for("static", filename=f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
-                 "type": "image/png", "purpose": "any"}
+                {
+                    "src": url_for("static", filename=f"icons/icon-{size}.png"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                    "purpose": "any",
+                }
                 for size in (192, 512)
-            ] + [
-                {"src": url_for("static", filename="icons/maskable-512.png"), "sizes": "512x512",
-                 "type": "image/png", "purpose": "maskable"}
+            ]
+            + [
+                {
+                    "src": url_for("static", filename="icons/maskable-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                }
             ],
         }
     )

@@ -27,7 +27,9 @@ def offered_categories(location: Location | None, asset: Asset | None) -> list[C
         chosen = _ids(asset_categories.c.category_id, asset_categories.c.asset_id == asset.id)
     node = location
     while not chosen and node is not None:
-        chosen = _ids(location_categories.c.category_id, location_categories.c.location_id == node.id)
+        chosen = _ids(
+            location_categories.c.category_id, location_categories.c.location_id == node.id
+        )
         node = node.parent
     if not chosen:
         return items

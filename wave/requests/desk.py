@@ -18,7 +18,9 @@ bp = Blueprint("desk", __name__)
 def place_choices() -> list[tuple[str, str]]:
     """Every active location ('l<id>') and asset ('a<id>'), labelled with its full path."""
     locations = db.session.scalars(
-        select(Location).join(Site).where(Location.archived_at.is_(None), Site.archived_at.is_(None))
+        select(Location)
+        .join(Site)
+        .where(Location.archived_at.is_(None), Site.archived_at.is_(None))
     ).all()
     assets = db.session.scalars(select(Asset).where(Asset.archived_at.is_(None))).all()
     choices = [(f"l{loc.id}", f"{loc.site.name} · {loc.full_name}") for loc in locations]
@@ -52,9 +54,15 @@ def new_request():
     location, asset = _place(form.place.data)
     category = next(c for c in active_items() if c.id == form.category.data)
     req, _created = services.create_from_desk(
-        current_user, category=category, location=location, asset=asset,
-        description=form.description.data, priority=form.priority.data,
-        contact=form.contact(), photos=photos, submission_key=form.submission_key.data or None,
+        current_user,
+        category=category,
+        location=location,
+        asset=asset,
+        description=form.description.data,
+        priority=form.priority.data,
+        contact=form.contact(),
+        photos=photos,
+        submission_key=form.submission_key.data or None,
     )
     return redirect(url_for("requests.detail", request_id=req.id), 303)
 

@@ -17,7 +17,9 @@ def comment(req, actor, body: str, client_id: str | None = None) -> Message:
     try:
         message, created = messenger.post(thread, actor, body, client_id)
     except messenger.MessageError:
-        raise ActionError(_l("Write a message first (at most 4000 characters)."), field="body")
+        raise ActionError(
+            _l("Write a message first (at most 4000 characters)."), field="body"
+        ) from None
     if created:
         record(req, "comment", actor, message_id=message.id)
         publish_change(req)
@@ -32,9 +34,11 @@ def edit_comment(req, message: Message, actor, body: str) -> Message:
     try:
         messenger.edit(message, actor, body)
     except PermissionError:
-        raise ActionError(_l("You can only edit your own messages."))
+        raise ActionError(_l("You can only edit your own messages.")) from None
     except messenger.MessageError:
-        raise ActionError(_l("Write a message first (at most 4000 characters)."), field="body")
+        raise ActionError(
+            _l("Write a message first (at most 4000 characters)."), field="body"
+        ) from None
     publish_change(req)
     db.session.commit()
     return message

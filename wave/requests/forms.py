@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     HiddenField,
-    SelectChoice,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -18,7 +18,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from wave.requests.labels import PRIORITY
 
-_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("This does not look like an e-mail address."))
+_EMAIL = Regexp(
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("This does not look like an e-mail address.")
+)
 _PHONE = Regexp(r"^[0-9+()\-.\s]{5,40}$", message=_l("Use digits, spaces and + ( ) - only."))
 
 
@@ -44,7 +46,8 @@ class ReportForm(ContactMixin, FlaskForm):
     """The tenant's form behind a QR code."""
 
     category = SelectField(
-        _l("What is it about?"), coerce=int,
+        _l("What is it about?"),
+        coerce=int,
         validators=[DataRequired(message=_l("Choose what the problem is about."))],
     )
     description = TextAreaField(
@@ -115,7 +118,9 @@ class ReopenForm(FlaskForm):
 
 class RateForm(FlaskForm):
     rating = RadioField(
-        _l("How did we do?"), coerce=int, choices=choices((i, str(i)) for i in range(5, 0, -1)),
+        _l("How did we do?"),
+        coerce=int,
+        choices=choices((i, str(i)) for i in range(5, 0, -1)),
         validators=[DataRequired(message=_l("Choose from 1 to 5 stars."))],
     )
     feedback = TextAreaField(_l("Anything to add? (optional)"), validators=[Length(max=2000)])

@@ -87,8 +87,16 @@ def assign(req: ServiceRequest, actor, assignee) -> ServiceRequest:
     if req.status in ("new", "reopened"):
         req.status = "assigned"
     req.first_response_at = req.first_response_at or now()
-    record(req, "assigned", actor, from_status=from_status, to_status=req.status, public=True,
-           assignee_id=assignee.id, previous_assignee_id=previous)
+    record(
+        req,
+        "assigned",
+        actor,
+        from_status=from_status,
+        to_status=req.status,
+        public=True,
+        assignee_id=assignee.id,
+        previous_assignee_id=previous,
+    )
     publish_change(req, also={user_room(previous)} if previous else set())
     db.session.commit()
     return req
@@ -125,8 +133,16 @@ def hold(req: ServiceRequest, actor, reason: str, resume_at=None) -> ServiceRequ
     req.hold_started_at = now()
     req.hold_reason = reason[:255]
     req.resume_at = resume_at
-    record(req, "status", actor, from_status=from_status, to_status="on_hold", public=True,
-           reason=req.hold_reason, resume_at=resume_at.isoformat() if resume_at else None)
+    record(
+        req,
+        "status",
+        actor,
+        from_status=from_status,
+        to_status="on_hold",
+        public=True,
+        reason=req.hold_reason,
+        resume_at=resume_at.isoformat() if resume_at else None,
+    )
     publish_change(req)
     db.session.commit()
     return req
@@ -151,8 +167,15 @@ def complete(req: ServiceRequest, actor, labor_minutes: int | None, photos: list
     req.status = "done"
     req.resolved_at = moment
     req.started_at = req.started_at or moment
-    record(req, "status", actor, from_status=from_status, to_status="done", public=True,
-           photos=len(photos))
+    record(
+        req,
+        "status",
+        actor,
+        from_status=from_status,
+        to_status="done",
+        public=True,
+        photos=len(photos),
+    )
     publish_change(req)
     db.session.commit()
     return req
@@ -171,8 +194,15 @@ def cancel(req: ServiceRequest, actor, reason: str) -> ServiceRequest:
     req.status = "cancelled"
     req.cancel_reason = reason[:255]
     req.closed_at = now()
-    record(req, "status", actor, from_status=from_status, to_status="cancelled", public=True,
-           reason=req.cancel_reason)
+    record(
+        req,
+        "status",
+        actor,
+        from_status=from_status,
+        to_status="cancelled",
+        public=True,
+        reason=req.cancel_reason,
+    )
     publish_change(req)
     db.session.commit()
     return req
@@ -199,8 +229,16 @@ def reopen(req: ServiceRequest, comment: str) -> ServiceRequest:
         raise ActionError(_l("Tell us what is still wrong."), field="comment")
     req.status = "reopened"
     req.resolved_at = None
-    record(req, "reopened", None, from_status="done", to_status="reopened", public=True,
-           comment=comment[:2000], by="tenant")
+    record(
+        req,
+        "reopened",
+        None,
+        from_status="done",
+        to_status="reopened",
+        public=True,
+        comment=comment[:2000],
+        by="tenant",
+    )
     publish_change(req)
     db.session.commit()
     return req
@@ -244,7 +282,7 @@ def _has_completion_photo(req) -> bool:
 
 def publish_change(req, also: set[str] = frozenset()):
     publish_after_commit(
-        "request-changed", {"id": req.id, "status": req.status},
+        "request-changed",
+        {"id": req.id, "status": req.status},
         to=recipients.rooms_for(req) | set(also),
     )
-

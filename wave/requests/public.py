@@ -1,6 +1,15 @@
 """The tenant's side: no account, no JavaScript needed. /q/<code> reports, /t/<token> tracks."""
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -65,11 +74,16 @@ def submit(code):
         except PhotoError as exc:
             form.photo.errors = [str(exc)]
             return _render_form(tag, form, 422)
-    category = next(c for c in offered_categories(tag.place_location, tag.asset)
-                    if c.id == form.category.data)
+    category = next(
+        c for c in offered_categories(tag.place_location, tag.asset) if c.id == form.category.data
+    )
     req, _created = services.submit_from_tag(
-        tag, category=category, description=form.description.data, photos=photos,
-        contact=form.contact(), submission_key=form.submission_key.data or None,
+        tag,
+        category=category,
+        description=form.description.data,
+        photos=photos,
+        contact=form.contact(),
+        submission_key=form.submission_key.data or None,
     )
     return redirect(url_for("public.tracking", token=req.tracking_token, submitted=1), 303)
 
@@ -86,7 +100,9 @@ def render_rate_limited(error):
         form.validate()  # fills data from the post; the errors themselves are not shown
         for field in form:
             field.errors = []
-        message = _("Too many reports from here just now. Please wait a few minutes and send again.")
+        message = _(
+            "Too many reports from here just now. Please wait a few minutes and send again."
+        )
         return _render_form(tag, form, 429, message)
     return render_template("errors/429.html"), 429
 
@@ -104,13 +120,19 @@ def _render_tracking(req, status=200, reopen=None, rate=None, error=None):
         .order_by(RequestEvent.id)
     ).all()
     photos = db.session.scalars(
-        select(RequestAttachment)
-        .where(RequestAttachment.request_id == req.id, RequestAttachment.public.is_(True))
+        select(RequestAttachment).where(
+            RequestAttachment.request_id == req.id, RequestAttachment.public.is_(True)
+        )
     ).all()
     return render_template(
-        "public/tracking.html", req=req, events=events, photos=photos,
+        "public/tracking.html",
+        req=req,
+        events=events,
+        photos=photos,
         submitted=request.args.get("submitted") == "1",
-        confirm_form=ActionForm(), reopen_form=reopen or ReopenForm(), rate_form=rate or RateForm(),
+        confirm_form=ActionForm(),
+        reopen_form=reopen or ReopenForm(),
+        rate_form=rate or RateForm(),
         error=error,
     ), status
 
@@ -138,8 +160,9 @@ def rate(token):
     form = RateForm()
     if not form.validate_on_submit():
         return _render_tracking(req, 422, rate=form)
-    return _tenant_action(req, lambda: lifecycle.rate(req, form.rating.data, form.feedback.data),
-                          rate=form)
+    return _tenant_action(
+        req, lambda: lifecycle.rate(req, form.rating.data, form.feedback.data), rate=form
+    )
 
 
 def _tenant_action(req, action, **forms):
@@ -159,7 +182,11 @@ def tracked_file(token, attachment_id, variant):
 
 
 def send_attachment(attachment, variant):
-    key = attachment.thumb_key if variant == "thumb" and attachment.thumb_key else attachment.storage_key
+    key = (
+        attachment.thumb_key
+        if variant == "thumb" and attachment.thumb_key
+        else attachment.storage_key
+    )
     response = make_response(storage().read(key))
     response.headers["Content-Type"] = attachment.content_type
     response.headers["Cache-Control"] = "private, max-age=86400"

@@ -18,8 +18,10 @@ def tabs_for(user) -> list[str]:
 def inbox(user, tab: str, before: int | None = None, limit: int = PAGE_SIZE):
     """One page of the user's inbox tab, newest first; returns (rows, next_before)."""
     query = select(ServiceRequest).options(
-        selectinload(ServiceRequest.category), selectinload(ServiceRequest.site),
-        selectinload(ServiceRequest.location), selectinload(ServiceRequest.asset),
+        selectinload(ServiceRequest.category),
+        selectinload(ServiceRequest.site),
+        selectinload(ServiceRequest.location),
+        selectinload(ServiceRequest.asset),
         selectinload(ServiceRequest.assignee),
     )
     if tab == "new":
@@ -73,4 +75,6 @@ def names_in(events) -> dict[int, str]:
     ids = {e.data.get("assignee_id") for e in events if e.kind == "assigned"} - {None}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    return dict(
+        db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    )

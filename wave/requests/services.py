@@ -91,7 +91,12 @@ def _open_discussion(req):
 
 
 def submit_from_tag(
-    tag: QrTag, *, category: Category, description: str, photos: list[Photo], contact: dict,
+    tag: QrTag,
+    *,
+    category: Category,
+    description: str,
+    photos: list[Photo],
+    contact: dict,
     submission_key: str | None,
 ) -> tuple[ServiceRequest, bool]:
     """A tenant's report from a scanned code. Returns (request, created).
@@ -102,8 +107,13 @@ def submit_from_tag(
     if submission_key and (existing := _by_submission_key(submission_key)):
         return existing, False
     req = _new_request(
-        category=category, location=tag.location, asset=tag.asset, source="qr",
-        description=description, contact=contact, actor=None,
+        category=category,
+        location=tag.location,
+        asset=tag.asset,
+        source="qr",
+        description=description,
+        contact=contact,
+        actor=None,
     )
     req.qr_tag_id = tag.id
     req.submission_key = submission_key
@@ -120,15 +130,28 @@ def submit_from_tag(
 
 
 def create_from_desk(
-    actor, *, category: Category, location: Location | None, asset: Asset | None,
-    description: str, priority: str, contact: dict, photos: list[Photo], submission_key=None,
+    actor,
+    *,
+    category: Category,
+    location: Location | None,
+    asset: Asset | None,
+    description: str,
+    priority: str,
+    contact: dict,
+    photos: list[Photo],
+    submission_key=None,
 ) -> tuple[ServiceRequest, bool]:
     """A request typed in by the desk for a phone caller (source: desk). Commits; publishes."""
     if submission_key and (existing := _by_submission_key(submission_key)):
         return existing, False
     req = _new_request(
-        category=category, location=location, asset=asset, source="desk",
-        description=description, contact=contact, actor=actor,
+        category=category,
+        location=location,
+        asset=asset,
+        source="desk",
+        description=description,
+        contact=contact,
+        actor=actor,
     )
     req.priority = priority
     req.submission_key = submission_key

@@ -45,17 +45,29 @@ def home():
 def inbox():
     tab = _tab()
     rows, next_before = queries.inbox(current_user, tab)
-    return render_template("requests/inbox.html", tab=tab, tabs=queries.tabs_for(current_user),
-                           rows=rows, next_before=next_before)
+    return render_template(
+        "requests/inbox.html",
+        tab=tab,
+        tabs=queries.tabs_for(current_user),
+        rows=rows,
+        next_before=next_before,
+    )
 
 
 @bp.get("/inbox/list")
 @staff_required
 def inbox_list():
     tab = _tab()
-    rows, next_before = queries.inbox(current_user, tab, before=request.args.get("before", type=int))
-    return render_template("requests/_inbox_list.html", tab=tab, rows=rows,
-                           next_before=next_before, appending="before" in request.args)
+    rows, next_before = queries.inbox(
+        current_user, tab, before=request.args.get("before", type=int)
+    )
+    return render_template(
+        "requests/_inbox_list.html",
+        tab=tab,
+        rows=rows,
+        next_before=next_before,
+        appending="before" in request.args,
+    )
 
 
 def _tab() -> str:
@@ -100,7 +112,9 @@ def _panel_context(req, error=None, field=None, **forms):
     }
     if current_user.is_desk and req.is_open:
         form = forms.get("assign") or AssignForm(formdata=None, assignee=req.assignee_id)
-        form.assignee.choices = choices((u.id, u.display_name) for u in queries.assignable_staff(req))
+        form.assignee.choices = choices(
+            (u.id, u.display_name) for u in queries.assignable_staff(req)
+        )
         context["assign_form"] = form
     return context
 
@@ -174,10 +188,16 @@ def hold(request_id):
     try:
         resume_at = _local_datetime(form.resume_at.data, req.site.timezone)
     except ValueError:
-        return _render_result(req, 422, error=_("Use a date and time like 2026-05-01 09:00."),
-                              field="resume_at", hold=form)
-    return _respond(req, lambda: lifecycle.hold(req, current_user, form.reason.data, resume_at),
-                    hold=form)
+        return _render_result(
+            req,
+            422,
+            error=_("Use a date and time like 2026-05-01 09:00."),
+            field="resume_at",
+            hold=form,
+        )
+    return _respond(
+        req, lambda: lifecycle.hold(req, current_user, form.reason.data, resume_at), hold=form
+    )
 
 
 @bp.post("/requests/<int:request_id>/done")
@@ -191,8 +211,9 @@ def done(request_id):
         photos = [read_photo(f) for f in uploaded_files(form.photo.data)]
     except PhotoError as exc:
         return _render_result(req, 422, error=str(exc), field="photo", done=form)
-    return _respond(req, lambda: lifecycle.complete(req, current_user, form.labor.data, photos),
-                    done=form)
+    return _respond(
+        req, lambda: lifecycle.complete(req, current_user, form.labor.data, photos), done=form
+    )
 
 
 @bp.post("/requests/<int:request_id>/cancel")
@@ -202,8 +223,7 @@ def cancel(request_id):
     form = CancelForm()
     if not form.validate_on_submit():
         return _invalid(req, form, cancel=form)
-    return _respond(req, lambda: lifecycle.cancel(req, current_user, form.reason.data),
-                    cancel=form)
+    return _respond(req, lambda: lifecycle.cancel(req, current_user, form.reason.data), cancel=form)
 
 
 @bp.post("/requests/<int:request_id>/messages")
@@ -214,7 +234,8 @@ def post_message(request_id):
     if not form.validate_on_submit():
         return _invalid(req, form, message=form)
     return _respond(
-        req, lambda: discussion.comment(req, current_user, form.body.data, form.client_id.data),
+        req,
+        lambda: discussion.comment(req, current_user, form.body.data, form.client_id.data),
         message=form,
     )
 
@@ -227,8 +248,9 @@ def edit_message(request_id, message_id):
     form = MessageForm()
     if not form.validate_on_submit():
         return _invalid(req, form)
-    return _respond(req, lambda: discussion.edit_comment(req, message, current_user,
-                                                         form.body.data))
+    return _respond(
+        req, lambda: discussion.edit_comment(req, message, current_user, form.body.data)
+    )
 
 
 @bp.post("/requests/<int:request_id>/photos")

@@ -16,8 +16,12 @@ def init_app(app):
         format_timedelta(value - now(), add_direction=True) if value else ""
     )
     app.jinja_env.globals.update(
-        STATUS=labels.STATUS, PRIORITY=labels.PRIORITY, SOURCE=labels.SOURCE, ROLE=labels.ROLE,
-        csrf_token=generate_csrf, get_locale=get_locale,
+        STATUS=labels.STATUS,
+        PRIORITY=labels.PRIORITY,
+        SOURCE=labels.SOURCE,
+        ROLE=labels.ROLE,
+        csrf_token=generate_csrf,
+        get_locale=get_locale,
     )
 
     from wave.requests.public import render_rate_limited
