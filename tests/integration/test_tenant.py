@@ -215,3 +215,14 @@ def test_tracking_page_shows_public_photos_only_to_the_token_holder(client, worl
     assert client.get(f"/t/wrong-token/files/{attachment.id}/thumb").status_code == 404
     anonymous = client.application.test_client()
     assert anonymous.get(f"/requests/{_req().id}/files/{attachment.id}/thumb").status_code == 302
+
+
+def test_lost_session_keeps_the_report_and_asks_to_send_again(client, world, app):
+    data = {**open_form(client), "category": str(world.trash.id), "description": "Kept text"}
+    fresh = app.test_client()  # another browser: no session cookie, so the token does not match
+    response = fresh.post("/q/RM000001", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Please check your report and press Send again." in html and "Kept text" in html
+    resend = {**data, "csrf_token": csrf_from(html)}
+    assert fresh.post("/q/RM000001", data=resend).status_code == 303

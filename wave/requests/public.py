@@ -92,6 +92,22 @@ def _render_form(tag, form, status=200, message=None):
     return render_template("public/report.html", tag=tag, form=form, message=message), status
 
 
+def render_csrf_error(error):
+    """A tenant whose session cookie was lost gets the form back with the text kept; a staff
+    page that expired reloads."""
+    if request.endpoint == "public.submit":
+        tag = _usable_tag(request.view_args["code"])
+        form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
+        form.validate()
+        for field in form:
+            field.errors = []
+        message = _("The page had expired. Please check your report and press Send again.")
+        return _render_form(tag, form, 400, message)
+    if request.headers.get("HX-Request"):
+        return "", 400, {"HX-Refresh": "true"}
+    return render_template("errors/error.html", code=400), 400
+
+
 def render_rate_limited(error):
     """429 on the report form: the form again, with what was typed and why it was refused."""
     if request.endpoint == "public.submit":

@@ -24,9 +24,12 @@ def init_app(app):
         get_locale=get_locale,
     )
 
-    from wave.requests.public import render_rate_limited
+    from flask_wtf.csrf import CSRFError
+
+    from wave.requests.public import render_csrf_error, render_rate_limited
 
     app.register_error_handler(429, render_rate_limited)
+    app.register_error_handler(CSRFError, render_csrf_error)
     for code in (403, 404, 413, 500):
         app.register_error_handler(code, _error_page(code))
 
