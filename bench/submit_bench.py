@@ -663,7 +663,7 @@ def bench_database(kind: str, args, run_id: str) -> dict:
         for name, rows in sweep.items():
             top = max(r["rate"] for r in rows)
             best_conns[name] = next(r["conns"] for r in rows if r["rate"] >= 0.95 * top)
-        conns = max(best_conns.values())
+        conns = max(4, *best_conns.values())  # at least 4: the server is never starved
         log(f"saturating concurrency: {best_conns} -> rounds use c={conns} for both")
 
         log(f"-- interleaved rounds (closed loop, c={conns}, {args.round_seconds} s each) --")
@@ -849,17 +849,18 @@ def main(argv=None):
     parser.add_argument("--pair-rounds", type=int, default=2, help="GET+POST rounds per app")
     parser.add_argument("--round-seconds", type=float, default=10)
     parser.add_argument("--sweep-seconds", type=float, default=3)
-    parser.add_argument("--open-seconds", type=float, default=15)
+    parser.add_argument("--open-seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (production: 1)")
     parser.add_argument("--redis", action="store_true", help="set WAVE_REDIS_URL (db 15)")
     parser.add_argument("--wave-app", default="wave:create_app()",
                         help="gunicorn app for Wave (experiments: bench/wave_variants.py)")
-    parser.add_argument("--profile", action="store_true",
-                        help="py-spy the Wave worker during one more POST round (bench/.venv)")
+    parser.add_argument("--no-profile", dest="profile", action="store_false",
+                        help="skip the py-spy round (done when bench/.venv/bin/py-spy exists)")
     parser.add_argument("--wait-quiet", type=float, default=60,
                         help="seconds to wait for other work on the machine to stop")
     parser.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
     args = parser.parse_args(argv)
+    args.profile = args.profile and PY_SPY.exists()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
 

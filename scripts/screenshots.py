@@ -28,8 +28,12 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 STAFF_USER = "dispatcher"
 STAFF_PASSWORD = "wave-demo"  # the demo's password (WAVE_DEMO_PASSWORD's default)
 START_TIMEOUT = 60
@@ -56,8 +60,13 @@ def start_demo(workdir: Path) -> tuple[subprocess.Popen, str, list[str], Path]:
         env.pop(name, None)
     log = workdir / "server.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "wave", "demo"], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wave", "demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -97,8 +106,7 @@ def take_screenshots(base: str, code: str, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     tenant_png, inbox_png = out / "tenant-form.png", out / "staff-inbox.png"
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=LAUNCH_ARGS)
+        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         try:
             tenant = browser.new_context(**PHONE).new_page()
             tenant.goto(f"{base}/q/{code}")
@@ -113,8 +121,9 @@ def take_screenshots(base: str, code: str, out: Path) -> list[Path]:
             staff.wait_for_url(re.compile(r"/inbox"))
             staff.goto(f"{base}/inbox?tab=open")
             expect(staff.locator("#inbox-list a.row").first).to_be_visible()
-            expect(staff.locator("body")).to_have_attribute("data-socket", "connected",
-                                                            timeout=10_000)
+            expect(staff.locator("body")).to_have_attribute(
+                "data-socket", "connected", timeout=10_000
+            )
             staff.screenshot(path=str(inbox_png))
         finally:
             browser.close()
@@ -123,8 +132,12 @@ def take_screenshots(base: str, code: str, out: Path) -> list[Path]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots",
-                        help="folder for the PNG files (default: docs/screenshots)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "docs" / "screenshots",
+        help="folder for the PNG files (default: docs/screenshots)",
+    )
     args = parser.parse_args(argv)
     if not os.access(CHROMIUM, os.X_OK):
         print(f"{CHROMIUM} is missing: install Debian's chromium package.", file=sys.stderr)

@@ -31,8 +31,11 @@ def require_chromium() -> None:
     if os.access(CHROMIUM, os.X_OK):
         return
     if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package for the "
-                    "browser tests (CI is set, so they may not be skipped)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium package for the "
+            "browser tests (CI is set, so they may not be skipped)",
+            pytrace=False,
+        )
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
 
 

@@ -19,8 +19,11 @@ SW_READY = """async () => {
 def profile(playwright_driver, tmp_path):
     """A persistent Chromium profile: ordinary contexts are incognito and never installable."""
     context = playwright_driver.chromium.launch_persistent_context(
-        user_data_dir=str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
-        args=LAUNCH_ARGS, **PHONE,
+        user_data_dir=str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=LAUNCH_ARGS,
+        **PHONE,
     )
     context.set_default_timeout(TIMEOUT_MS)
     yield context

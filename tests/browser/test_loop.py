@@ -56,9 +56,12 @@ def report(page, base_url, code, category, description, photo=None) -> tuple[int
 def act(page, request_id, button, path):
     """Tap a panel button: an htmx POST answered with the panel, then the live refresh of it."""
     panel_url = f"/requests/{request_id}/panel"
-    with page.expect_response(lambda r: r.url.endswith(path) and r.request.method == "POST",
-                              **LIVE) as posted, \
-            page.expect_response(lambda r: r.url.endswith(panel_url), **LIVE):
+    with (
+        page.expect_response(
+            lambda r: r.url.endswith(path) and r.request.method == "POST", **LIVE
+        ) as posted,
+        page.expect_response(lambda r: r.url.endswith(panel_url), **LIVE),
+    ):
         button.tap()
     response = posted.value
     assert response.status == 200, response.text()[:500]
@@ -72,16 +75,20 @@ def panel_status(page, status):
 
 
 @pytest.mark.browser
-def test_tenant_report_is_worked_live_and_closed_by_the_tenant(live_server, world, phone,
-                                                                tmp_path):
+def test_tenant_report_is_worked_live_and_closed_by_the_tenant(live_server, world, phone, tmp_path):
     olga = open_live_inbox(phone(), live_server, "olga")
     tom = open_live_inbox(phone(), live_server, "tom")  # IT: not concerned by cleaning work
     tenant = phone().new_page()
 
     # The tenant scans the room's code and reports with a photo.
-    request_id, tracking_url = report(tenant, live_server, "RM000001", "Wet cleaning",
-                                      "Coffee spilled all over the carpet",
-                                      photo=write_jpeg(tmp_path / "spill.jpg"))
+    request_id, tracking_url = report(
+        tenant,
+        live_server,
+        "RM000001",
+        "Wet cleaning",
+        "Coffee spilled all over the carpet",
+        photo=write_jpeg(tmp_path / "spill.jpg"),
+    )
 
     # Olga's open inbox shows it, without a reload.
     row = olga.locator(f"#row-{request_id}")
@@ -110,9 +117,14 @@ def test_tenant_report_is_worked_live_and_closed_by_the_tenant(live_server, worl
     done_form = panel.locator(f"form[action$='/requests/{request_id}/done']")
     done_form.get_by_label("Labor time, minutes").fill("25")
     done_form.locator("input[name=photo]").set_input_files(
-        str(write_jpeg(tmp_path / "clean.jpg", color="#2e7d32")))
-    act(olga, request_id, done_form.get_by_role("button", name="Mark as done"),
-        f"/{request_id}/done")
+        str(write_jpeg(tmp_path / "clean.jpg", color="#2e7d32"))
+    )
+    act(
+        olga,
+        request_id,
+        done_form.get_by_role("button", name="Mark as done"),
+        f"/{request_id}/done",
+    )
     expect(panel_status(olga, "done")).to_be_visible()
     expect(panel.locator("dl.facts")).to_contain_text("25 min")
     expect(panel.locator("a.thumb-completion img")).to_have_count(1)

@@ -23,8 +23,15 @@ def test_tenant_form_is_under_50_kb_gzipped_and_loads_no_socket_io(live_server, 
         body = response.body() if response.status < 300 or response.status >= 400 else b""
         size = len(gzip.compress(body, 6))
         total += size
-        rows.append((size, len(body), response.request.resource_type, response.status,
-                     urlsplit(response.url).path))
+        rows.append(
+            (
+                size,
+                len(body),
+                response.request.resource_type,
+                response.status,
+                urlsplit(response.url).path,
+            )
+        )
     print(f"\n{'gzip':>7} {'raw':>7}  type        status  path")
     for size, raw, kind, status, path in sorted(rows, reverse=True):
         print(f"{size:7d} {raw:7d}  {kind:<11} {status:>6}  {path}")

@@ -53,8 +53,12 @@ def test_report_track_confirm_and_rate_without_javascript(live_server, world, no
     req = db.session.get(ServiceRequest, request_id)
     assert (req.source, req.status, req.requester_name) == ("qr", "new", "Jonas")
     assert req.description == "The bin by the window is overflowing"
-    assert db.session.scalar(select(RequestAttachment).where(
-        RequestAttachment.request_id == request_id)) is not None
+    assert (
+        db.session.scalar(
+            select(RequestAttachment).where(RequestAttachment.request_id == request_id)
+        )
+        is not None
+    )
 
     # The tracking link alone, in a fresh visit, shows the request.
     page.goto(tracking_url)
@@ -81,8 +85,9 @@ def test_report_track_confirm_and_rate_without_javascript(live_server, world, no
 
 
 @pytest.mark.browser
-def test_empty_description_comes_back_with_a_message_and_the_typed_values(live_server, world,
-                                                                          no_js):
+def test_empty_description_comes_back_with_a_message_and_the_typed_values(
+    live_server, world, no_js
+):
     page = no_js
     page.goto(live_server + "/q/RM000001")
     page.select_option("select[name=category]", label="Wet cleaning")
@@ -106,10 +111,14 @@ def test_empty_description_comes_back_with_a_message_and_the_typed_values(live_s
     # Fixing the description and sending again works, with the kept values.
     page.fill("textarea[name=description]", "Muddy footprints in the hall")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_role("heading", name=re.compile(r"Request #\d+ is registered"))) \
-        .to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"Request #\d+ is registered"))
+    ).to_be_visible()
     db.session.expire_all()
     req = db.session.scalar(select(ServiceRequest))
     assert (req.requester_name, req.requester_phone, req.requester_email) == (
-        "Keep Me", "+49 30 123456", "keep@example.com")
+        "Keep Me",
+        "+49 30 123456",
+        "keep@example.com",
+    )
     assert req.category_id == world.wet.id
