@@ -28,15 +28,23 @@ def redis_url():
 
 
 def test_submit_limit_is_shared_between_processes(app, world, test_config, redis_url):
-    settings = {**test_config, "RATELIMIT_STORAGE_URI": redis_url,
-                "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per minute"}
+    settings = {
+        **test_config,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per minute",
+    }
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
 
     def post(client, text):
         page = client.get("/q/RM000001").get_data(True)
-        return client.post("/q/RM000001", data={"csrf_token": csrf_from(page),
-                                                "category": str(world.trash.id),
-                                                "description": text})
+        return client.post(
+            "/q/RM000001",
+            data={
+                "csrf_token": csrf_from(page),
+                "category": str(world.trash.id),
+                "description": text,
+            },
+        )
 
     assert [post(c, "x").status_code for c in (first, second, first)] == [303, 303, 303]
     assert post(second, "fourth").status_code == 429

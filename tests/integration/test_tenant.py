@@ -12,7 +12,7 @@ from tests.conftest import csrf_from
 from tests.images import jpeg_bytes
 from wave.extensions import db
 from wave.files.models import Attachment
-from wave.requests.models import RequestEvent, ServiceRequest
+from wave.requests.models import RequestAttachment, RequestEvent, ServiceRequest
 
 
 def open_form(client, code="RM000001"):
@@ -226,3 +226,34 @@ def test_lost_session_keeps_the_report_and_asks_to_send_again(client, world, app
     assert "Please check your report and press Send again." in html and "Kept text" in html
     resend = {**data, "csrf_token": csrf_from(html)}
     assert fresh.post("/q/RM000001", data=resend).status_code == 303
+
+
+def test_a_photo_survives_the_form_coming_back(client, world):
+    response = submit(client, world, description=" ", photo=(io.BytesIO(jpeg_bytes()), "a.jpg"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Your photo is attached" in html
+    photo_token = re.search(r'name="photo_token"[^>]*value="([^"]+)"', html).group(1)
+    data = {
+        "csrf_token": csrf_from(html),
+        "photo_token": photo_token,
+        "submission_key": re.search(r'name="submission_key"[^>]*value="([^"]+)"', html).group(1),
+        "category": str(world.trash.id),
+        "description": "Now with words",
+    }
+    assert client.post("/q/RM000001", data=data).status_code == 303
+    req = _req()
+    links = db.session.scalars(
+        select(RequestAttachment).where(RequestAttachment.request_id == req.id)
+    ).all()
+    assert [link.purpose for link in links] == ["report"]
+
+
+def test_a_forged_photo_token_attaches_nothing(client, world):
+    data = {
+        **open_form(client),
+        "category": str(world.trash.id),
+        "description": "x",
+        "photo_token": "1.forged.token",
+    }
+    assert client.post("/q/RM000001", data=data).status_code == 303
+    assert db.session.scalar(select(func.count(RequestAttachment.request_id))) == 0

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from wave.extensions import db
@@ -89,3 +90,23 @@ def store_photo(photo: Photo, uploaded_by_id: int | None) -> Attachment:
 def uploaded_files(files) -> list:
     """The non-empty uploads of a multi-file field (browsers send an empty part when none)."""
     return [f for f in files or () if f and f.filename]
+
+
+_PENDING_SALT = "wave-pending-photo"
+PENDING_MAX_AGE = 24 * 3600
+
+
+def pending_token(attachment: Attachment) -> str:
+    """A signed reference to a photo stored before its form was valid, so a form sent back
+    for a missing description does not make the person take the photo again."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_PENDING_SALT).dumps(attachment.id)
+
+
+def pending_attachment(token: str) -> Attachment | None:
+    """The photo a pending_token() refers to; None if the token is forged, old or unknown."""
+    serializer = URLSafeTimedSerializer(current_app.secret_key, salt=_PENDING_SALT)
+    try:
+        attachment_id = serializer.loads(token, max_age=PENDING_MAX_AGE)
+    except BadData:
+        return None
+    return db.session.get(Attachment, attachment_id)

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from wave.auth.access import desk_required
 from wave.extensions import db
-from wave.files.images import PhotoError, read_photo
 from wave.qr.models import Asset, Location, Site
 from wave.requests import services
 from wave.requests.catalog import active_items
@@ -40,19 +39,17 @@ def _place(value: str):
 @bp.route("/requests/new", methods=["GET", "POST"])
 @desk_required
 def new_request():
-    form = DeskForm(categories=active_items())
+    categories = active_items()
+    form = DeskForm(categories=categories)
     form.place.choices = choices(place_choices())
-    if not form.validate_on_submit():
-        return _render(form, 422 if form.is_submitted() else 200)
-    photos = []
-    if form.photo.data and form.photo.data.filename:
-        try:
-            photos.append(read_photo(form.photo.data))
-        except PhotoError as exc:
-            form.photo.errors = [str(exc)]
-            return _render(form, 422)
+    if not form.is_submitted():
+        return _render(form, 200)
+    valid = form.validate_on_submit()
+    photos = form.receive_photo(current_user.id)
+    if not valid or form.photo.errors:
+        return _render(form, 422)
     location, asset = _place(form.place.data)
-    category = next(c for c in active_items() if c.id == form.category.data)
+    category = next(c for c in categories if c.id == form.category.data)
     req, _created = services.create_from_desk(
         current_user,
         category=category,

@@ -16,6 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from wave.extensions import db
+from wave.files.images import PhotoError, pending_attachment, pending_token, read_photo, store_photo
+from wave.files.models import Attachment
 from wave.requests.labels import PRIORITY
 
 _EMAIL = Regexp(
@@ -58,6 +61,8 @@ class ReportForm(ContactMixin, FlaskForm):
         ],
     )
     photo = FileField(_l("Photo (optional)"))
+    photo_token = HiddenField()
+    """Refers to a photo already received with an earlier, invalid post of this form."""
     submission_key = HiddenField()
 
     def __init__(self, *args, categories, **kwargs):
@@ -69,6 +74,25 @@ class ReportForm(ContactMixin, FlaskForm):
         self.category.validate_choice = True
         if not self.submission_key.data:
             self.submission_key.data = uuid.uuid4().hex
+
+    def receive_photo(self, uploaded_by_id: int | None = None) -> list[Attachment]:
+        """Store a newly chosen photo at once, or find the one kept from an earlier post, so it
+        survives the form coming back for other fields. A bad photo sets the field's error."""
+        upload = self.photo.data
+        if upload and upload.filename:
+            try:
+                attachment = store_photo(read_photo(upload), uploaded_by_id)
+            except PhotoError as exc:
+                self.photo.errors = [str(exc)]
+                self.photo_token.data = ""
+                return []
+            db.session.commit()
+            self.photo_token.data = pending_token(attachment)
+            return [attachment]
+        attachment = pending_attachment(self.photo_token.data or "")
+        if attachment is None:
+            self.photo_token.data = ""
+        return [attachment] if attachment else []
 
     def validate_category(self, field):
         if field.data == 0:

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from wave.extensions import db, limiter
-from wave.files.images import PhotoError, read_photo
 from wave.files.storage import storage
 from wave.qr.codes import normalize
 from wave.qr.models import QrTag
@@ -64,19 +63,13 @@ def report_form(code):
 @limiter.limit(_per_code, key_func=_code_key, methods=["POST"])
 def submit(code):
     tag = _usable_tag(code)
-    form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
-    if not form.validate_on_submit():
+    categories = offered_categories(tag.place_location, tag.asset)
+    form = ReportForm(categories=categories)
+    valid = form.validate_on_submit()
+    photos = form.receive_photo()
+    if not valid or form.photo.errors:
         return _render_form(tag, form, 422)
-    photos = []
-    if form.photo.data and form.photo.data.filename:
-        try:
-            photos.append(read_photo(form.photo.data))
-        except PhotoError as exc:
-            form.photo.errors = [str(exc)]
-            return _render_form(tag, form, 422)
-    category = next(
-        c for c in offered_categories(tag.place_location, tag.asset) if c.id == form.category.data
-    )
+    category = next(c for c in categories if c.id == form.category.data)
     req, _created = services.submit_from_tag(
         tag,
         category=category,

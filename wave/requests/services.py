@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wave.extensions import db
 from wave.files.images import Photo, store_photo
+from wave.files.models import Attachment
 from wave.messenger import services as messenger
 from wave.qr.models import Asset, Location, QrTag
 from wave.realtime import publish_after_commit
@@ -45,9 +46,16 @@ def record(req, kind, actor=None, *, from_status=None, to_status=None, public=Fa
 
 
 def attach_photos(req, photos: list[Photo], purpose: str, uploader=None) -> None:
-    for photo in photos:
-        attachment = store_photo(photo, uploader.id if uploader else None)
-        db.session.flush()
+    """Store photos and link them to the request (not committed)."""
+    link_attachments(
+        req, [store_photo(p, uploader.id if uploader else None) for p in photos], purpose
+    )
+
+
+def link_attachments(req, attachments: list[Attachment], purpose: str) -> None:
+    """Link already stored files to the request (not committed)."""
+    db.session.flush()
+    for attachment in attachments:
         db.session.add(
             RequestAttachment(request_id=req.id, attachment_id=attachment.id, purpose=purpose)
         )
@@ -95,7 +103,7 @@ def submit_from_tag(
     *,
     category: Category,
     description: str,
-    photos: list[Photo],
+    photos: list[Attachment],
     contact: dict,
     submission_key: str | None,
 ) -> tuple[ServiceRequest, bool]:
@@ -138,7 +146,7 @@ def create_from_desk(
     description: str,
     priority: str,
     contact: dict,
-    photos: list[Photo],
+    photos: list[Attachment],
     submission_key=None,
 ) -> tuple[ServiceRequest, bool]:
     """A request typed in by the desk for a phone caller (source: desk). Commits; publishes."""
@@ -162,7 +170,7 @@ def create_from_desk(
 def _finish_creation(req, photos, actor):
     db.session.flush()
     _open_discussion(req)
-    attach_photos(req, photos, "report", uploader=actor)
+    link_attachments(req, photos, "report")
     record(req, "created", actor, to_status="new", public=True, source=req.source)
     publish_after_commit("request-created", _payload(req), to=recipients.rooms_for(req))
     db.session.commit()

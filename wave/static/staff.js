@@ -34,6 +34,30 @@
   socket.on("request-created", refresh);
   socket.on("request-changed", refresh);
 
+  // A live refresh must not wipe what someone is typing into the request panel: while one of
+  // its forms is open or focused the refresh waits, and runs once the form is closed or left.
+  function busy(panel) {
+    return panel.querySelector("details[open]") || panel.contains(document.activeElement);
+  }
+  document.addEventListener("htmx:confirm", function (evt) {
+    const panel = evt.detail.elt;
+    const trigger = evt.detail.triggeringEvent;
+    if (panel.id !== "request-panel" || !trigger || !trigger.type.startsWith("wave:")) return;
+    if (busy(panel)) {
+      evt.preventDefault();
+      panel.dataset.stale = "1";
+    }
+  });
+  function refreshIfStale() {
+    const panel = document.getElementById("request-panel");
+    if (panel && panel.dataset.stale && !busy(panel)) {
+      delete panel.dataset.stale;
+      htmx.trigger(panel, "wave:refresh");
+    }
+  }
+  document.addEventListener("toggle", function () { setTimeout(refreshIfStale, 0); }, true);
+  document.addEventListener("focusout", function () { setTimeout(refreshIfStale, 0); });
+
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && !socket.connected) socket.connect();
   });
