@@ -37,7 +37,9 @@
   // A live refresh must not wipe what someone is typing into the request panel: while one of
   // its forms is open or focused the refresh waits, and runs once the form is closed or left.
   function busy(panel) {
-    return panel.querySelector("details[open]") || panel.contains(document.activeElement);
+    const focused = document.activeElement;
+    const typing = focused && panel.contains(focused) && focused.matches("input, textarea, select");
+    return typing || panel.querySelector("details[open]") !== null;
   }
   document.addEventListener("htmx:confirm", function (evt) {
     const panel = evt.detail.elt;
