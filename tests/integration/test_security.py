@@ -163,3 +163,23 @@ class TestRateLimits:
             assert self._post(client, world, "RM000001", f"r{i}", addr).status_code == 303
         assert self._post(client, world, "RM000001", "sixth", "10.0.1.99").status_code == 429
         assert self._post(client, world, "PRNT0001", "printer", "10.0.1.99").status_code == 303
+
+
+def test_other_http_errors_get_a_page_of_ours(client):
+    response = client.get("/logout")  # POST only
+    assert response.status_code == 405
+    assert "Something went wrong" in response.get_data(True)
+
+
+class TestLoginLimit:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"WAVE_LOGIN_LIMIT": "2 per minute"}
+
+    def test_repeated_sign_in_attempts_are_slowed_down(self, client, world):
+        page = client.get("/login").get_data(True)
+        data = {"username": "olga", "password": "guess", "csrf_token": csrf_from(page)}
+        assert [client.post("/login", data=data).status_code for _ in range(2)] == [422, 422]
+        refused = client.post("/login", data=data)
+        assert refused.status_code == 429
+        assert "Too many sign-in attempts" in refused.get_data(True)

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -33,7 +34,7 @@ def _login_limit():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message=_l("Too many sign-in attempts."))
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("requests.inbox"))
@@ -64,6 +65,7 @@ def settings():
     if form.validate_on_submit():
         current_user.locale = form.locale.data or None
         db.session.commit()
+        refresh()  # the page after this one is already in the newly chosen language
         flash(_("Settings saved."))
         return redirect(url_for("auth.settings"))
     return render_template("auth/settings.html", form=form)

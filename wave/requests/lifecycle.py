@@ -23,7 +23,7 @@ class AlreadyTaken(ActionError):
     """Someone else took the request first; .holder is who has it."""
 
     def __init__(self, holder):
-        name = holder.display_name if holder else "?"
+        name = holder.display_name if holder else _l("someone")
         super().__init__(_l("%(name)s has already taken this request.", name=name))
         self.holder = holder
 

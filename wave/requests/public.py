@@ -113,7 +113,11 @@ def render_rate_limited(error):
             "Too many reports from here just now. Please wait a few minutes and send again."
         )
         return _render_form(tag, form, 429, message)
-    return render_template("errors/429.html"), 429
+    if request.endpoint == "auth.login":
+        message = _("Too many sign-in attempts. Please wait a minute and try again.")
+    else:
+        message = _("Please wait a minute and try again.")
+    return render_template("errors/429.html", message=message), 429
 
 
 @bp.get("/t/<token>")

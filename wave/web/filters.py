@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import render_template
 from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
 
 from wave.requests import labels
 from wave.timeutil import now
@@ -30,8 +31,8 @@ def init_app(app):
 
     app.register_error_handler(429, render_rate_limited)
     app.register_error_handler(CSRFError, render_csrf_error)
-    for code in (403, 404, 413, 500):
-        app.register_error_handler(code, _error_page(code))
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(500, _error_page)
 
 
 def when(value, timezone: str | None = None) -> str:
@@ -43,8 +44,9 @@ def when(value, timezone: str | None = None) -> str:
     return format_datetime(value, "short")
 
 
-def _error_page(code):
-    def handler(error):
-        return render_template("errors/error.html", code=code), code
-
-    return handler
+def _error_page(error):
+    """Every HTTP error as a page in the viewer's language, never Werkzeug's English one."""
+    code = getattr(error, "code", 500) or 500
+    if code < 400:  # redirects raised as exceptions (e.g. routing's trailing slash) pass on
+        return error
+    return render_template("errors/error.html", code=code), code
