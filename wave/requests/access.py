@@ -2,11 +2,12 @@
 
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from wave.extensions import db
 from wave.files.models import Attachment
 from wave.qr.codes import normalize
-from wave.qr.models import QrTag
+from wave.qr.models import Asset, Location, QrTag
 from wave.requests.models import RequestAttachment, ServiceRequest
 
 
@@ -51,4 +52,11 @@ def access_attachment(req: ServiceRequest, attachment_id: int, *, public_only: b
 
 
 def find_tag(code: str) -> QrTag | None:
-    return db.session.scalar(select(QrTag).where(QrTag.code == normalize(code)))
+    return db.session.scalar(
+        select(QrTag)
+        .options(
+            joinedload(QrTag.location).joinedload(Location.site),
+            joinedload(QrTag.asset).joinedload(Asset.location).joinedload(Location.site),
+        )
+        .where(QrTag.code == normalize(code))
+    )

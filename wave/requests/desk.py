@@ -10,6 +10,7 @@ from wave.qr.models import Asset, Location, Site
 from wave.requests import services
 from wave.requests.catalog import active_items
 from wave.requests.forms import DeskForm, choices
+from wave.requests.models import Category
 
 bp = Blueprint("desk", __name__)
 
@@ -49,7 +50,7 @@ def new_request():
     if not valid or form.photo.errors:
         return _render(form, 422)
     location, asset = _place(form.place.data)
-    category = next(c for c in categories if c.id == form.category.data)
+    category = db.session.get(Category, form.category.data)  # one of `categories`: validated
     req, _created = services.create_from_desk(
         current_user,
         category=category,

@@ -68,8 +68,7 @@ class ReportForm(ContactMixin, FlaskForm):
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = [SelectChoice(0, _l("Choose…"))] + [
-            SelectChoice(c.id, c.name, optgroup=c.parent.name if c.parent else None)
-            for c in categories
+            SelectChoice(c.id, c.name, optgroup=c.group) for c in categories
         ]
         self.category.validate_choice = True
         if not self.submission_key.data:

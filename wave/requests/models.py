@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wave.auth.models import Team, User
 from wave.extensions import db
 from wave.files.models import Attachment
+from wave.messenger.models import Thread
 from wave.qr.models import Asset, Location, Site
 from wave.timeutil import UTCDateTime, now
 
@@ -134,6 +135,7 @@ class ServiceRequest(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     tenant_org: Mapped[TenantOrg | None] = relationship()
+    thread: Mapped[Thread | None] = relationship()
 
     @property
     def number(self) -> str:

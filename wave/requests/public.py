@@ -21,7 +21,7 @@ from wave.requests import lifecycle, services
 from wave.requests.access import access_attachment, access_tracked, find_tag
 from wave.requests.catalog import offered_categories
 from wave.requests.forms import ActionForm, RateForm, ReopenForm, ReportForm
-from wave.requests.models import RequestAttachment, RequestEvent
+from wave.requests.models import Category, RequestAttachment, RequestEvent
 
 bp = Blueprint("public", __name__)
 
@@ -69,7 +69,7 @@ def submit(code):
     photos = form.receive_photo()
     if not valid or form.photo.errors:
         return _render_form(tag, form, 422)
-    category = next(c for c in categories if c.id == form.category.data)
+    category = db.session.get(Category, form.category.data)  # one of `categories`: validated
     req, _created = services.submit_from_tag(
         tag,
         category=category,

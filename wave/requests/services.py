@@ -54,6 +54,8 @@ def attach_photos(req, photos: list[Photo], purpose: str, uploader=None) -> None
 
 def link_attachments(req, attachments: list[Attachment], purpose: str) -> None:
     """Link already stored files to the request (not committed)."""
+    if not attachments:
+        return
     db.session.flush()
     for attachment in attachments:
         db.session.add(
@@ -92,12 +94,6 @@ def _minutes(n):
     return timedelta(minutes=n)
 
 
-def _open_discussion(req):
-    thread = messenger.open_thread("request", title=req.number)
-    db.session.flush()
-    req.thread_id = thread.id
-
-
 def submit_from_tag(
     tag: QrTag,
     *,
@@ -112,8 +108,6 @@ def submit_from_tag(
     A submission_key seen before returns that request instead of making a second one.
     Commits; publishes request-created to the team and the desk.
     """
-    if submission_key and (existing := _by_submission_key(submission_key)):
-        return existing, False
     req = _new_request(
         category=category,
         location=tag.location,
@@ -125,16 +119,7 @@ def submit_from_tag(
     )
     req.qr_tag_id = tag.id
     req.submission_key = submission_key
-    try:
-        _finish_creation(req, photos, actor=None)
-    except IntegrityError:
-        # The same submission won a race from another process: answer with that one.
-        db.session.rollback()
-        existing = _by_submission_key(submission_key) if submission_key else None
-        if existing is None:
-            raise
-        return existing, False
-    return req, True
+    return _create_once(req, photos, actor=None)
 
 
 def create_from_desk(
@@ -150,8 +135,6 @@ def create_from_desk(
     submission_key=None,
 ) -> tuple[ServiceRequest, bool]:
     """A request typed in by the desk for a phone caller (source: desk). Commits; publishes."""
-    if submission_key and (existing := _by_submission_key(submission_key)):
-        return existing, False
     req = _new_request(
         category=category,
         location=location,
@@ -163,13 +146,26 @@ def create_from_desk(
     )
     req.priority = priority
     req.submission_key = submission_key
-    _finish_creation(req, photos, actor=actor)
+    return _create_once(req, photos, actor=actor)
+
+
+def _create_once(req, photos, actor) -> tuple[ServiceRequest, bool]:
+    """Store a new request, unless its submission_key is taken: a retry, a double tap, or the
+    same post racing in another process. Then the stored request is the answer."""
+    try:
+        _finish_creation(req, photos, actor)
+    except IntegrityError:
+        db.session.rollback()
+        existing = _by_submission_key(req.submission_key) if req.submission_key else None
+        if existing is None:
+            raise
+        return existing, False
     return req, True
 
 
 def _finish_creation(req, photos, actor):
+    req.thread = messenger.open_thread("request")  # the request's discussion
     db.session.flush()
-    _open_discussion(req)
     link_attachments(req, photos, "report")
     record(req, "created", actor, to_status="new", public=True, source=req.source)
     publish_after_commit("request-created", _payload(req), to=recipients.rooms_for(req))
