@@ -58,13 +58,20 @@ def _bind_extensions(app):
     limiter.init_app(app)
     storage.init_app(app)
 
+    async_mode = app.config["WAVE_ASYNC_MODE"] or _async_mode()
+    if async_mode == "gevent":
+        # psycopg2 would block the whole gevent worker on every query; this makes it yield.
+        from psycogreen.gevent import patch_psycopg
+
+        patch_psycopg()
+
     # Handlers must be registered before init_app, or they vanish on the next create_app().
     from wave.messenger import sockets  # noqa: F401
 
     socketio.init_app(
         app,
         message_queue=app.config["WAVE_REDIS_URL"],
-        async_mode=app.config["WAVE_ASYNC_MODE"] or _async_mode(),
+        async_mode=async_mode,
         manage_session=False,  # Flask's signed cookie session stays the one truth
         cors_allowed_origins=app.config.get("WAVE_CORS_ORIGINS", []) or None,
     )

@@ -82,6 +82,7 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "en",
     "WAVE_LANGUAGES": {"en": "English", "ru": "Русский"},
     "RATELIMIT_HEADERS_ENABLED": True,
-    "RATELIMIT_STRATEGY": "moving-window",
+    # Close to a moving window, at a constant cost per hit (a moving window stores every hit).
+    "RATELIMIT_STRATEGY": "sliding-window-counter",
     "WAVE_DEMO_PASSWORD": "wave-demo",
 }

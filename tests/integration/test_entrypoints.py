@@ -49,3 +49,18 @@ def test_stdlib_wave_is_what_you_get_elsewhere(tmp_path):
         cwd=tmp_path,
     )
     assert result.stdout.split() == ["True", "False"]
+
+
+def test_under_gevent_the_app_picks_gevent_and_makes_psycopg2_cooperative(tmp_path):
+    code = (
+        "from gevent import monkey; monkey.patch_all()\n"
+        "from wave import create_app\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.db',"
+        " 'SECRET_KEY': 'x'})\n"
+        "import psycopg2.extensions as ext\n"
+        "mode = app.extensions['socketio'].server.eio.async_mode\n"
+        "print(mode, ext.get_wait_callback() is not None)\n"
+    )
+    result = run([sys.executable, "-c", code])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["gevent", "True"]
