@@ -130,3 +130,18 @@ def build_world() -> World:
         it=it,
         **people,
     )
+
+
+def report(world: World, category=None, description="Bin is full", contact=None):
+    """A tenant's report through the room's QR code, as the service stores it."""
+    from wave.requests import services
+
+    req, _ = services.submit_from_tag(
+        world.room_tag,
+        category=category or world.trash,
+        description=description,
+        photos=[],
+        contact=contact or {},
+        submission_key=None,
+    )
+    return req

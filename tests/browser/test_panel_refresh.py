@@ -4,21 +4,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import TIMEOUT_MS, sign_in
-from wave.requests import lifecycle, services
+from tests.builders import report
+from wave.requests import lifecycle
 
 LIVE = {"timeout": TIMEOUT_MS}
 
 
 @pytest.mark.browser
 def test_open_form_survives_a_colleagues_message_then_catches_up(live_server, world, phone):
-    req, _ = services.submit_from_tag(
-        world.room_tag,
-        category=world.trash,
-        description="Bins",
-        photos=[],
-        contact={},
-        submission_key=None,
-    )
+    req = report(world, description="Bins")
     lifecycle.take(req, world.olga)
     olga = phone().new_page()
     sign_in(olga, live_server, "olga")

@@ -4,6 +4,7 @@ import threading
 
 from sqlalchemy import func, select
 
+from tests.builders import report
 from wave.extensions import db
 from wave.requests import lifecycle, services
 from wave.requests.lifecycle import AlreadyTaken
@@ -11,14 +12,7 @@ from wave.requests.models import RequestEvent, ServiceRequest
 
 
 def test_simultaneous_takes_have_exactly_one_winner(app, world):
-    req, _ = services.submit_from_tag(
-        world.room_tag,
-        category=world.trash,
-        description="x",
-        photos=[],
-        contact={},
-        submission_key=None,
-    )
+    req = report(world)
     people = [world.olga.id, world.sam.id, world.dina.id, world.mark.id]
     request_id = req.id  # read here: sessions are per thread
     barrier = threading.Barrier(len(people), timeout=20)

@@ -2,9 +2,10 @@
 
 import pytest
 
+from tests.builders import report
 from wave.extensions import db, socketio
 from wave.realtime import publish_after_commit
-from wave.requests import lifecycle, services
+from wave.requests import lifecycle
 
 
 @pytest.fixture
@@ -30,15 +31,7 @@ def names(sio):
 
 
 def submit(world, category=None):
-    req, _ = services.submit_from_tag(
-        world.room_tag,
-        category=category or world.trash,
-        description="x",
-        photos=[],
-        contact={},
-        submission_key=None,
-    )
-    return req
+    return report(world, category)
 
 
 def test_anonymous_socket_is_refused(app, world):

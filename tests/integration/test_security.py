@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from tests.builders import report
 from tests.conftest import csrf_from, login, token
 from wave.extensions import db
-from wave.requests import services
 from wave.requests.models import ServiceRequest
 from wave.timeutil import now
 
@@ -60,14 +60,7 @@ def test_staff_role_is_refused_desk_pages(world, signed_in, url):
 
 
 def test_post_without_csrf_token_is_refused(world, signed_in):
-    req, _ = services.submit_from_tag(
-        world.room_tag,
-        category=world.trash,
-        description="x",
-        photos=[],
-        contact={},
-        submission_key=None,
-    )
+    req = report(world)
     olga = signed_in(world.olga)
     assert olga.post(f"/requests/{req.id}/take").status_code == 400
     db.session.refresh(req)

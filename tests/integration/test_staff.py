@@ -5,26 +5,19 @@ import io
 import pytest
 from sqlalchemy import select
 
+from tests.builders import report
 from tests.conftest import csrf_from, token
 from tests.images import jpeg_bytes
 from wave.extensions import db
 from wave.messenger.models import Message, MessageVersion
-from wave.requests import lifecycle, services
+from wave.requests import lifecycle
 from wave.requests.models import RequestAttachment, RequestEvent, ServiceRequest
 
 HX = {"HX-Request": "true"}
 
 
 def new_request(world, category=None, description="Bin is full"):
-    req, _ = services.submit_from_tag(
-        world.room_tag,
-        category=category or world.trash,
-        description=description,
-        photos=[],
-        contact={"name": "Jonas", "phone": "+49 1"},
-        submission_key=None,
-    )
-    return req
+    return report(world, category, description, contact={"name": "Jonas", "phone": "+49 1"})
 
 
 def events(req):
