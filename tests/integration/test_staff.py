@@ -318,3 +318,16 @@ def test_desk_enters_a_request_for_a_caller(world, signed_in):
 
 def test_staff_cannot_enter_desk_requests(world, signed_in):
     assert signed_in(world.olga).get("/requests/new").status_code == 403
+
+
+def test_wtforms_own_messages_follow_the_language(world, signed_in):
+    req = new_request(world)
+    lifecycle.take(req, world.olga)
+    olga = signed_in(world.olga)
+    for language, message in (("ru", "Неверное целое число."), ("en", "Not a valid integer")):
+        response = olga.post(
+            f"/requests/{req.id}/done",
+            headers={**HX, "Accept-Language": language},
+            data={"csrf_token": token(olga), "labor": "abc"},
+        )
+        assert response.status_code == 422 and message in response.get_data(True)

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired
@@ -14,16 +13,17 @@ from wave.auth.access import staff_required
 from wave.auth.models import User
 from wave.config import DEFAULTS
 from wave.extensions import db, limiter
+from wave.web.forms import WaveForm
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WaveForm):
     username = StringField(_l("Username"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(WaveForm):
     locale = SelectField(_l("Language"))
 
 

@@ -3,7 +3,6 @@
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     HiddenField,
@@ -20,6 +19,7 @@ from wave.extensions import db
 from wave.files.images import PhotoError, pending_attachment, pending_token, read_photo, store_photo
 from wave.files.models import Attachment
 from wave.requests.labels import PRIORITY
+from wave.web.forms import WaveForm
 
 _EMAIL = Regexp(
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("This does not look like an e-mail address.")
@@ -45,7 +45,7 @@ class ContactMixin:
         }
 
 
-class ReportForm(ContactMixin, FlaskForm):
+class ReportForm(ContactMixin, WaveForm):
     """The tenant's form behind a QR code."""
 
     category = SelectField(
@@ -108,38 +108,38 @@ class DeskForm(ReportForm):
     name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=120)])
 
 
-class HoldForm(FlaskForm):
+class HoldForm(WaveForm):
     reason = StringField(_l("Why does it wait?"), validators=[Length(max=255)])
     resume_at = StringField(_l("Resume at (optional)"))
 
 
-class DoneForm(FlaskForm):
+class DoneForm(WaveForm):
     labor = IntegerField(_l("Labor time, minutes"), validators=[Optional(), NumberRange(0, 1440)])
     photo = MultipleFileField(_l("Photo of the result"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(WaveForm):
     reason = StringField(_l("Why is it cancelled?"), validators=[Length(max=255)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(WaveForm):
     assignee = SelectField(_l("Assign to"), coerce=int)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(WaveForm):
     body = TextAreaField(_l("Message"), validators=[Length(max=4000)])
     client_id = HiddenField()
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(WaveForm):
     photo = MultipleFileField(_l("Photos"))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(WaveForm):
     comment = TextAreaField(_l("What is still wrong?"), validators=[Length(max=2000)])
 
 
-class RateForm(FlaskForm):
+class RateForm(WaveForm):
     rating = RadioField(
         _l("How did we do?"),
         coerce=int,
@@ -149,5 +149,5 @@ class RateForm(FlaskForm):
     feedback = TextAreaField(_l("Anything to add? (optional)"), validators=[Length(max=2000)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(WaveForm):
     """A bare button: nothing but the CSRF token."""

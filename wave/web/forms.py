@@ -1,0 +1,20 @@
+"""The base of every form: Flask-WTF with WTForms' own messages translated, loaded once."""
+
+import functools
+
+from babel import support
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
+
+
+@functools.cache
+def _wtforms_translations(locale: str) -> support.Translations:
+    # Flask-WTF reads this catalog from disk for every request; it never changes.
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class WaveForm(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return _wtforms_translations(str(get_locale()))
