@@ -2,21 +2,25 @@
 
     .venv/bin/python bench/profile_submit.py [--requests 100] [--rounds 5] [--cprofile]
 
-Prints, for the GET of the form and the POST of it, the CPU milliseconds per request and
-the SQL statements each one sends, for Wave as it is and with what-if changes applied from
-the outside (monkeypatches in this file; Wave's code is not touched), so the effect of each
-fix suggested in bench/RESULTS.md is measured rather than guessed:
+Prints the CPU milliseconds and SQL statements per request for:
 
-  baseline        Wave as it is
-  one-catalogue   the POST computes offered_categories() once, not twice (public.py:58, :68)
-  eager-parents   active_items() loads each item's group with the items (selectinload)
-                  instead of one lazy SELECT per group when the form lists them (forms.py:63)
-  no-wtf-i18n     WTF_I18N_ENABLED = False: Flask-WTF stops loading WTForms' .mo file on
-                  every request (Wave's own messages are translated by Flask-Babel)
-  all             the three together
+  bare app             bench/bare_app.py's POST: Flask alone (the benchmark's baseline)
+  Wave, empty view     a POST to a view added to Wave's app that only parses the form and
+                       redirects, with the same two rate limits: what Wave's extensions and
+                       middleware cost before the view does anything (CSRF, limiter, Babel,
+                       Flask-Login, the Socket.IO middleware)
+  Wave GET /q/<code>   the tenant's form
+  Wave POST /q/<code>  the submission, as Wave is, then with what-if changes applied from
+                       outside (monkeypatches here; Wave's code is not touched), so the effect
+                       of each fix suggested in bench/RESULTS.md is measured, not guessed:
+      no-wtf-i18n        WTF_I18N_ENABLED = False: Flask-WTF stops loading WTForms' .mo file
+                         on every request that builds a form
+      no-expire          the session keeps loaded values after commit (expire_on_commit=False),
+                         so the redirect does not re-read the new request
+      both               the two together
 
-The variants take turns in one process for several rounds (the median is shown), so drift
-and noise on the machine fall on all of them.
+Measurements take turns in one process for several rounds (the median is shown), so drift
+and noise on the machine fall on all of them alike.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("baseline", "one-catalogue", "eager-parents", "no-wtf-i18n", "all")
+POST_VARIANTS = ("baseline", "no-wtf-i18n", "no-expire", "both")
 
 
 def setup_environment(tmp: Path):
@@ -47,73 +51,40 @@ def setup_environment(tmp: Path):
     sys.path.insert(0, str(ROOT))  # Wave, not the standard library's wave module
 
 
-class Variants:
-    """Switches the what-if changes on and off in a running app."""
-
-    def __init__(self, app):
-        from wave.extensions import db
-        from wave.requests import catalog, public
-        from wave.requests.models import Category
-
-        import flask
-        from sqlalchemy import select
-        from sqlalchemy.orm import selectinload
-
-        self.app, self.catalog, self.public = app, catalog, public
-        self.original_offered = public.offered_categories
-        self.original_items = catalog.active_items
-        parent = Category.__table__.alias("parent")
-
-        def once_per_request(location, asset):
-            memo = flask.g.setdefault("_bench_offered", {})
-            key = (location.id if location else None, asset.id if asset else None)
-            if key not in memo:
-                memo[key] = self.original_offered(location, asset)
-            return memo[key]
-
-        def eager_items():
-            return list(db.session.scalars(
-                select(Category)
-                .join(parent, parent.c.id == Category.parent_id)
-                .where(Category.archived_at.is_(None), parent.c.archived_at.is_(None))
-                .order_by(parent.c.position, parent.c.name, Category.position, Category.name)
-                .options(selectinload(Category.parent))
-            ))
-
-        self.once_per_request, self.eager_items = once_per_request, eager_items
-
-    def use(self, name: str):
-        every = name == "all"
-        self.public.offered_categories = (
-            self.once_per_request if every or name == "one-catalogue" else self.original_offered)
-        self.catalog.active_items = (
-            self.eager_items if every or name == "eager-parents" else self.original_items)
-        self.app.config["WTF_I18N_ENABLED"] = not (every or name == "no-wtf-i18n")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=100, help="per variant and round")
+    parser.add_argument("--requests", type=int, default=100, help="per measurement and round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cprofile", action="store_true", help="cProfile Wave's POST as it is")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="wave-profile-"))
     try:
         setup_environment(tmp)
-        run(args, tmp)
+        run(args)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(args, tmp: Path):
-    from wave import create_app, demo
-    from wave.extensions import db
-    from wave.qr.models import QrTag
-
+def run(args):
+    from flask import redirect, request
     from flask_migrate import upgrade
     from sqlalchemy import event, select
 
+    from bench.bare_app import create_app as create_bare
+    from wave import create_app, demo
+    from wave.extensions import db, limiter
+    from wave.qr.models import QrTag
+    from wave.requests import public
+
     app = create_app()
+
+    @limiter.limit(public._per_address, methods=["POST"])
+    @limiter.limit(public._per_code, key_func=public._code_key, methods=["POST"])
+    def empty_view(code):
+        request.form.get("description")
+        return redirect(f"/t/{code}?submitted=1", 303)
+
+    app.add_url_rule("/bench/empty/<code>", "bench_empty", empty_view, methods=["POST"])
     with app.app_context():
         upgrade()
         demo.load_demo()
@@ -122,7 +93,6 @@ def run(args, tmp: Path):
         statements: list[str] = []
         event.listen(db.engine, "before_cursor_execute",
                      lambda conn, cur, sql, params, ctx, many: statements.append(sql))
-    variants = Variants(app)
     client = app.test_client()
     forms = []
     for i in range(32):
@@ -133,56 +103,78 @@ def run(args, tmp: Path):
         forms.append((code, csrf, cats))
     serial = iter(range(10**9))
 
-    def post():
+    def fields(csrf, category, i):
+        return {"csrf_token": csrf, "submission_key": f"profile-{i}", "category": category,
+                "description": "The bin is full.", "name": "Bench Tenant",
+                "phone": "+49 30 1234567", "email": "tenant@example.com"}
+
+    def wave_post():
         i = next(serial)
         code, csrf, cats = forms[i % len(forms)]
-        answer = client.post(f"/q/{code}", data={
-            "csrf_token": csrf, "submission_key": f"profile-{i}", "category": cats[i % len(cats)],
-            "description": "The bin is full.", "name": "Bench Tenant",
-            "phone": "+49 30 1234567", "email": "tenant@example.com"})
+        answer = client.post(f"/q/{code}", data=fields(csrf, cats[i % len(cats)], i))
         assert answer.status_code == 303, answer.status_code
 
-    def get():
+    def wave_get():
         assert client.get(f"/q/{codes[next(serial) % len(codes)]}").status_code == 200
 
-    cpu = {(v, kind): [] for v in VARIANTS for kind in ("post", "get")}
+    def wave_empty():
+        i = next(serial)
+        code, csrf, cats = forms[i % len(forms)]
+        answer = client.post(f"/bench/empty/{code}", data=fields(csrf, cats[0], i))
+        assert answer.status_code == 303, answer.status_code
+
+    bare = create_bare().test_client()
+    bare_page = bare.get("/q/X").get_data(as_text=True)
+    bare_csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"', bare_page).group(1)
+
+    def bare_post():
+        i = next(serial)
+        answer = bare.post("/q/X", data=fields(bare_csrf, "7", i))
+        assert answer.status_code == 303, answer.status_code
+
+    def use(variant):
+        app.config["WTF_I18N_ENABLED"] = variant not in ("no-wtf-i18n", "both")
+        with app.app_context():  # a fresh scope: no session open in it to warn about
+            db.session.configure(expire_on_commit=variant not in ("no-expire", "both"))
+
+    plan = [("bare app POST", "baseline", bare_post),
+            ("Wave, empty view POST", "baseline", wave_empty),
+            ("Wave GET /q/<code>", "baseline", wave_get)]
+    plan += [(f"Wave POST /q/<code> {v}", v, wave_post) for v in POST_VARIANTS]
+    cpu = {label: [] for label, _, _ in plan}
     count = {}
-    for variant in VARIANTS:  # warm up, count statements
-        variants.use(variant)
+    for label, variant, fn in plan:  # warm up, count statements
+        use(variant)
         for _ in range(20):
-            post()
-            get()
-        for kind, fn in (("post", post), ("get", get)):
-            statements.clear()
             fn()
-            count[(variant, kind)] = len(statements)
+        statements.clear()
+        fn()
+        count[label] = len(statements)
     for _ in range(args.rounds):
-        for variant in VARIANTS:
-            variants.use(variant)
-            for kind, fn in (("post", post), ("get", get)):
-                start = time.process_time()
-                for _ in range(args.requests):
-                    fn()
-                cpu[(variant, kind)].append((time.process_time() - start) / args.requests * 1000)
-    base = statistics.median(cpu[("baseline", "post")])
-    print(f"{'variant':<15}{'POST CPU ms':>12}{'SQL':>5}{'GET CPU ms':>12}{'SQL':>5}"
-          f"{'POST vs baseline':>18}")
-    for variant in VARIANTS:
-        post_ms = statistics.median(cpu[(variant, "post")])
-        get_ms = statistics.median(cpu[(variant, "get")])
-        print(f"{variant:<15}{post_ms:>12.2f}{count[(variant, 'post')]:>5}{get_ms:>12.2f}"
-              f"{count[(variant, 'get')]:>5}{(post_ms / base - 1) * 100:>17.0f}%")
+        for label, variant, fn in plan:
+            use(variant)
+            start = time.process_time()
+            for _ in range(args.requests):
+                fn()
+            cpu[label].append((time.process_time() - start) / args.requests * 1000)
+    use("baseline")
+    base = statistics.median(cpu["Wave POST /q/<code> baseline"])
+    bare_ms = statistics.median(cpu["bare app POST"])
+    print(f"{'':<34}{'CPU ms':>8}{'SQL':>5}{'vs Wave POST':>14}{'bare/this':>11}")
+    for label, _, _ in plan:
+        ms = statistics.median(cpu[label])
+        print(f"{label:<34}{ms:>8.2f}{count[label]:>5}{(ms / base - 1) * 100:>13.0f}%"
+              f"{bare_ms / ms:>11.2f}")
     if args.cprofile:
         import cProfile
         import pstats
 
-        variants.use("baseline")
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(args.requests):
-            post()
+            wave_post()
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(r"wave/", 25)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(r"wave/|flask_wtf", 30)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ TARGET_P95_MS = 50.0
 LOAD_SHARE = 0.7
 SWEEP = (1, 2, 4, 8, 16, 32)
 LIMIT = "1000000 per minute"  # the submit rate limits, raised for the benchmark
+NOISE_CORES = 0.3  # other work on the machine above this disturbs a measurement
 
 BOUNDARY = "----wavebench7MA4YWxkTrZu0gW"
 DESCRIPTION = ("The light above the door flickers and the bin next to it is full. "
@@ -113,16 +114,46 @@ def proc_cpu(pid: int) -> float:
         return 0.0
 
 
-def postgres_pids() -> list[int]:
-    pids = []
+def postgres_cpu() -> float:
+    """CPU seconds PostgreSQL has used: its live processes, plus the backends that have
+    exited (the postmaster's reaped children), so connections opened and closed during a
+    measurement are counted too."""
+    total = 0.0
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() not in ("postgres", "postmaster"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+        parent = Path(f"/proc/{fields[1]}/comm")
+        try:
+            is_postmaster = parent.read_text().strip() not in ("postgres", "postmaster")
+        except OSError:
+            is_postmaster = True
+        if is_postmaster:
+            total += int(fields[13]) + int(fields[14])
+    return total / TICK
+
+
+def pg_sessions() -> int | None:
+    """Sessions opened on the benchmark database so far (pool churn shows here)."""
+    try:
+        import psycopg2
+
+        conn = psycopg2.connect(PG_DSN)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (PG_DB,))
+                row = cur.fetchone()
+        finally:
+            conn.close()
+        return int(row[0]) if row else None
+    except Exception:  # noqa: BLE001 (a figure for information only)
+        return None
 
 
 def machine_busy() -> float:
@@ -137,12 +168,14 @@ class CpuMeter:
 
     def __init__(self, server_pids, with_postgres=False):
         self.server_pids = list(server_pids)
-        self.pg_pids = postgres_pids() if with_postgres else []
+        self.with_postgres = with_postgres
 
     def __enter__(self):
+        if self.with_postgres:
+            self.sessions0 = pg_sessions()
         self.t0 = time.monotonic()
         self.server0 = sum(proc_cpu(p) for p in self.server_pids)
-        self.pg0 = {p: proc_cpu(p) for p in self.pg_pids}
+        self.pg0 = postgres_cpu() if self.with_postgres else 0.0
         self.children0 = _children_cpu()
         self.self0 = _self_cpu()
         self.busy0 = machine_busy()
@@ -151,8 +184,7 @@ class CpuMeter:
     def __exit__(self, *exc):
         wall = time.monotonic() - self.t0
         server = sum(proc_cpu(p) for p in self.server_pids) - self.server0
-        pg_now = {p: proc_cpu(p) for p in (postgres_pids() if self.pg_pids else [])}
-        pg = sum(v - self.pg0.get(p, 0.0) for p, v in pg_now.items())
+        pg = postgres_cpu() - self.pg0 if self.with_postgres else 0.0
         gen = (_children_cpu() - self.children0) + (_self_cpu() - self.self0)
         busy = machine_busy() - self.busy0
         self.cores = {
@@ -162,6 +194,10 @@ class CpuMeter:
             "machine": round(busy / wall, 2),
             "other": round(max(0.0, busy - server - pg - gen) / wall, 2),
         }
+        if self.with_postgres:
+            end = pg_sessions()
+            self.pg_sessions = (end - self.sessions0
+                                if end is not None and self.sessions0 is not None else None)
         return False
 
 
@@ -187,6 +223,22 @@ def wait_quiet(max_wait: float) -> float:
         log(f"  machine busy with other work ({cores:.2f} cores), waiting …")
 
 
+def code_version() -> dict:
+    """The commit measured, and a digest of the app's files as they are on disk."""
+    import hashlib
+
+    def git(*args):
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "wave").rglob("*.py")) + sorted((ROOT / "wave").rglob("*.html")):
+        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "app_dirty": bool(git("status", "--porcelain", "--", "wave", "migrations")),
+            "app_digest": digest.hexdigest()[:12]}
+
+
 # ---------------------------------------------------------------- servers and databases
 
 def free_port() -> int:
@@ -198,8 +250,8 @@ def free_port() -> int:
 class Server:
     """One gunicorn, started with the production command."""
 
-    def __init__(self, name, app, env, workers, logdir):
-        self.name, self.app, self.env, self.workers = name, app, env, workers
+    def __init__(self, name, app, env, workers, logdir, chdir):
+        self.name, self.app, self.env, self.workers, self.chdir = name, app, env, workers, chdir
         self.port = free_port()
         self.log = Path(logdir) / f"{name}.log"
         self.proc = None
@@ -209,13 +261,13 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self):
-        return [GUNICORN, "--chdir", str(ROOT), "-k", "gevent", "-w", str(self.workers),
+        return [GUNICORN, "--chdir", str(self.chdir), "-k", "gevent", "-w", str(self.workers),
                 "-b", f"127.0.0.1:{self.port}", self.app]
 
     def start(self, probe_path):
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(self.command(), env=self.env, stdout=out, stderr=out,
-                                         cwd=ROOT, start_new_session=True)
+                                         cwd=self.chdir, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -242,7 +294,7 @@ class Server:
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.send_signal(signal.SIGTERM)
+        self.proc.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
         try:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -289,10 +341,10 @@ def wave_env(database_url: str, tmp: Path, redis: bool) -> dict:
     return env
 
 
-def migrate_and_load(env: dict) -> list[str]:
-    subprocess.run([PYTHON, "-m", "wave", "migrate"], cwd=ROOT, env=env, check=True,
+def migrate_and_load(env: dict, app_dir: Path) -> list[str]:
+    subprocess.run([PYTHON, "-m", "wave", "migrate"], cwd=app_dir, env=env, check=True,
                    capture_output=True)
-    out = subprocess.run([PYTHON, "-c", DEMO_SCRIPT], cwd=ROOT, env=env, check=True,
+    out = subprocess.run([PYTHON, "-c", DEMO_SCRIPT], cwd=app_dir, env=env, check=True,
                          capture_output=True, text=True).stdout
     codes = json.loads(out.split("CODES ", 1)[1])
     if not codes:
@@ -379,6 +431,7 @@ def run_wrk(server: Server, mode: str, conns: int, seconds: float, data: Path, r
         "target": server.name, "mode": mode, "conns": conns, "seconds": round(secs, 2),
         "rate": round(ok / secs, 1), "answers": done, "ok": ok,
         "failed": done - ok + sum(res["errors"].values()), "cpu": meter.cores,
+        "pg_sessions": getattr(meter, "pg_sessions", None),
     })
     return res
 
@@ -388,7 +441,8 @@ def fmt_closed(r: dict) -> str:
     return (f"{r['target']:>5} {r['mode']:<4} c={r['conns']:<3} {r['rate']:8.1f}/s  "
             f"p50 {lat['p50'] / 1000:6.1f} ms  p99 {lat['p99'] / 1000:7.1f} ms  "
             f"failed {r['failed']}  cores: server {r['cpu']['server']} pg {r['cpu']['postgres']} "
-            f"wrk {r['cpu']['loadgen']} other {r['cpu']['other']}")
+            f"wrk {r['cpu']['loadgen']} other {r['cpu']['other']}"
+            + (f"  pg sessions +{r['pg_sessions']}" if r.get("pg_sessions") else ""))
 
 
 # ---------------------------------------------------------------- open loop: asyncio client
@@ -560,6 +614,7 @@ def run_open(server, mode, rate, seconds, sessions, paths, run_id, with_postgres
         res = asyncio.run(open_loop(server.port, mode, rate, seconds, sessions, paths, run_id))
     res["target"] = server.name
     res["cpu"] = meter.cores
+    res["pg_sessions"] = getattr(meter, "pg_sessions", None)
     return res
 
 
@@ -574,6 +629,8 @@ def fmt_open(r: dict) -> str:
             f"client {r['client_cores']} other {r['cpu']['other']}")
     if r["mode"] == "pair":
         text += f"  (POST alone p95 {r['post_ms']['p95']} ms)"
+    if r.get("pg_sessions"):
+        text += f"  pg sessions +{r['pg_sessions']}"
     return text
 
 
@@ -617,17 +674,30 @@ def profile_round(server: Server, conns: int, seconds: float, load, raw: Path) -
 
 # ---------------------------------------------------------------- one database
 
-def bench_database(kind: str, args, run_id: str) -> dict:
+def snapshot(dest: Path) -> Path:
+    """A copy of the app as it is in the checkout now, served instead of the checkout, so that
+    commits landing during the run cannot mix two versions into one set of figures."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("wave", "migrations"):
+        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    (dest / "bench").mkdir()
+    for name in ("bare_app.py", "wave_variants.py"):
+        shutil.copy(BENCH / name, dest / "bench" / name)
+    return dest
+
+
+def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"wave-bench-{kind}-"))
     servers = []
     log(f"\n=== {kind} ===")
     try:
         env = wave_env(prepare_database(kind, tmp), tmp, args.redis)
-        codes = migrate_and_load(env)
+        codes = migrate_and_load(env, app_dir)
         paths = [f"/q/{c}" for c in codes]
-        wave = Server("wave", args.wave_app, env, args.workers, tmp)
+        wave = Server("wave", args.wave_app, env, args.workers, tmp, app_dir)
         bare_env = {k: v for k, v in os.environ.items() if not k.startswith("WAVE_")}
-        bare = Server("bare", "bench.bare_app:create_app()", bare_env, args.workers, tmp)
+        bare = Server("bare", "bench.bare_app:create_app()", bare_env, args.workers, tmp,
+                      app_dir)
         servers = [bare, wave]
         for server in servers:
             server.start(paths[0])
@@ -644,8 +714,25 @@ def bench_database(kind: str, args, run_id: str) -> dict:
             }
 
         def closed(server, mode, conns, seconds, tag):
+            # a new prefix every time: a submission_key seen before takes Wave's cheap path
             return run_wrk(server, mode, conns, seconds, data[server.name][mode],
-                           f"{run_id}-{kind}-{tag}", pg)
+                           f"{kind[0]}{tag}-{secrets.token_hex(5)}", pg)
+
+        def steady(group, label):
+            """Run a group of measurements (callables); while other work on the machine
+            disturbed one of them, wait for quiet and run the whole group again."""
+            for attempt in range(args.retries + 1):
+                results = [fn() for fn in group]
+                noise = max(r["cpu"]["other"] for r in results)
+                if noise <= NOISE_CORES:
+                    break
+                if attempt < args.retries:
+                    log(f"  ({label}: other work used {noise} cores; again after a quiet spell)")
+                    wait_quiet(args.wait_quiet)
+            for r in results:
+                r["attempts"] = attempt + 1
+                r["disturbed"] = noise > NOISE_CORES
+            return results
 
         log(f"quiet check: other work uses {wait_quiet(args.wait_quiet)} cores")
         for server in servers:  # warm up: templates, SQLAlchemy caches, pool connections
@@ -655,8 +742,11 @@ def bench_database(kind: str, args, run_id: str) -> dict:
         log("-- saturation sweep (closed loop, POST; interleaved) --")
         sweep = {"bare": [], "wave": []}
         for conns in SWEEP:
-            for server in servers:
-                r = closed(server, "post", conns, args.sweep_seconds, f"sweep{conns}")
+            results = steady([
+                lambda server=server, c=conns: closed(server, "post", c, args.sweep_seconds,
+                                                      f"sweep{c}")
+                for server in servers], f"sweep c={conns}")
+            for server, r in zip(servers, results, strict=True):
                 sweep[server.name].append(r)
                 log("  " + fmt_closed(r))
         best_conns = {}
@@ -672,8 +762,11 @@ def bench_database(kind: str, args, run_id: str) -> dict:
             for n in range(count):
                 pair = {}
                 order = servers if n % 2 == 0 else servers[::-1]
-                for server in order:
-                    r = closed(server, mode, conns, args.round_seconds, f"{mode}{n}")
+                results = steady([
+                    lambda server=server, n=n, mode=mode: closed(
+                        server, mode, conns, args.round_seconds, f"{mode}{n}")
+                    for server in order], f"{mode} round {n + 1}")
+                for server, r in zip(order, results, strict=True):
                     pair[server.name] = r
                     log("  " + fmt_closed(r))
                 rounds[mode].append(pair)
@@ -694,6 +787,7 @@ def bench_database(kind: str, args, run_id: str) -> dict:
                 "ratio_range": [round(min(ratios), 3), round(max(ratios), 3)] if ratios else [],
                 "wrk_cores": max(p[s]["cpu"]["loadgen"] for p in rounds[mode] for s in p),
                 "other_cores": max(p[s]["cpu"]["other"] for p in rounds[mode] for s in p),
+                "disturbed_rounds": sum(p[s]["disturbed"] for p in rounds[mode] for s in p),
                 "wave_server_cores": statistics.median(p["wave"]["cpu"]["server"]
                                                        for p in rounds[mode]),
                 "bare_server_cores": statistics.median(p["bare"]["cpu"]["server"]
@@ -712,8 +806,10 @@ def bench_database(kind: str, args, run_id: str) -> dict:
             rate = LOAD_SHARE * sat
             for server in (wave, bare):
                 seconds = args.open_seconds if server is wave else args.open_seconds * 2 / 3
-                r = run_open(server, mode, rate, seconds, data[server.name]["sessions"], paths,
-                             f"{run_id}-{kind}-open-{mode}", pg)
+                [r] = steady([lambda server=server, seconds=seconds, mode=mode, rate=rate: run_open(
+                    server, mode, rate, seconds, data[server.name]["sessions"], paths,
+                    f"o{mode}-{secrets.token_hex(5)}", pg)],
+                    f"open loop {server.name} {mode}")
                 opened[f"{server.name}_{mode}"] = r
                 log("  " + fmt_open(r))
         profile = None
@@ -737,10 +833,14 @@ def bench_database(kind: str, args, run_id: str) -> dict:
                 "summary": summary, "open": opened, "verdict": verdict, "profile": profile,
                 "wave_command": " ".join(wave.command()), "bare_command": " ".join(bare.command())}
     finally:
-        for server in servers:
-            server.stop()
-        drop_database(kind)
-        shutil.rmtree(tmp, ignore_errors=True)
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C: clean up anyway
+        try:
+            for server in servers:
+                server.stop()
+            drop_database(kind)
+            shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 # ---------------------------------------------------------------- report
@@ -751,14 +851,23 @@ def p_or_dash(d, key):
 
 def section(run: dict) -> str:
     m = run["machine"]
+    chdir = ROOT if run["served_from"] == str(ROOT) else f"<copy of {ROOT}>"
     lines = [
         f"### Run {run['date']}",
         "",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, Linux {m['kernel']}, "
         f"Python {m['python']}; {m['gunicorn']}, {m['wrk']}, SQLite {m['sqlite']}, "
         f"PostgreSQL {m['postgres']}",
+        f"- Wave: commit {run['code']['commit']}"
+        + (" with uncommitted changes in wave/" if run["code"]["app_dirty"] else "")
+        + (f"; served from {run['served_from']} taken at the start"
+           if run["served_from"] != str(ROOT) else "")
+        + ((" (the checkout moved on to " + run["code"]["commit_after"] + " meanwhile)"
+            if run["served_from"] != str(ROOT)
+            else " — **the app's code changed during this run: figures mix two versions**")
+           if run["code"].get("changed_during_run") else ""),
         f"- Command: `{run['command']}`",
-        f"- Servers: `gunicorn --chdir {ROOT} -k gevent -w {run['workers']} -b 127.0.0.1:PORT "
+        f"- Servers: `gunicorn --chdir {chdir} -k gevent -w {run['workers']} -b 127.0.0.1:PORT "
         f"'{run['wave_app']}'` and the same with `'bench.bare_app:create_app()'`; "
         f"WAVE_SUBMIT_LIMIT_PER_ADDRESS and WAVE_SUBMIT_LIMIT_PER_CODE raised to \"{LIMIT}\""
         + ("; WAVE_REDIS_URL set (Socket.IO queue and rate-limit storage in Redis)"
@@ -806,7 +915,9 @@ def section(run: dict) -> str:
         lambda d: " / ".join(openrow(d, "wave_post", "post_ms", q) for q in ("p50", "p95", "p99")))
     row("**p95 < 50 ms at 70 %**",
         lambda d: ("PASS" if d["verdict"]["p95_ok"] else "**FAIL**")
-        + f" ({openrow(d, 'wave_post', 'post_ms', 'p95')} ms)")
+        + f" ({openrow(d, 'wave_post', 'post_ms', 'p95')} ms)"
+        + (" — disturbed, not to be trusted" if d["open"]["wave_post"].get("disturbed")
+           or d["summary"]["post"]["disturbed_rounds"] else ""))
     row("bare POST p50 / p95 / p99, same rate (ms)",
         lambda d: " / ".join(openrow(d, "bare_post", "post_ms", q) for q in ("p50", "p95", "p99")))
     row("Wave GET+POST pair p50 / p95 / p99 at 70 % of pair rate (ms)",
@@ -822,8 +933,11 @@ def section(run: dict) -> str:
     row("load generator cores: wrk (max) / asyncio client at 70 %",
         lambda d: f"{max(d['summary'][m]['wrk_cores'] for m in d['summary']):.2f} / "
                   f"{d['open']['wave_post']['client_cores']:.2f}")
-    row("other work on the machine during rounds (max cores)",
-        lambda d: f"{max(d['summary'][m]['other_cores'] for m in d['summary']):.2f}")
+    row("other work on the machine: max cores in a kept round; rounds still disturbed",
+        lambda d: f"{max(d['summary'][m]['other_cores'] for m in d['summary']):.2f}; "
+                  f"{sum(d['summary'][m]['disturbed_rounds'] for m in d['summary'])}"
+                  + (" + open loop" if any(r.get("disturbed") for r in d["open"].values())
+                     else ""))
     for d in run["dbs"]:
         prof = d.get("profile")
         if prof:
@@ -858,6 +972,10 @@ def main(argv=None):
                         help="skip the py-spy round (done when bench/.venv/bin/py-spy exists)")
     parser.add_argument("--wait-quiet", type=float, default=60,
                         help="seconds to wait for other work on the machine to stop")
+    parser.add_argument("--retries", type=int, default=2,
+                        help="times a group of rounds is run again when other work disturbed it")
+    parser.add_argument("--no-snapshot", dest="snapshot", action="store_false",
+                        help="serve the checkout itself, not a copy taken at the start")
     parser.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
     args = parser.parse_args(argv)
     args.profile = args.profile and PY_SPY.exists()
@@ -875,8 +993,23 @@ def main(argv=None):
         "pair_rounds": args.pair_rounds, "round_seconds": args.round_seconds,
         "open_seconds": args.open_seconds, "dbs": [],
     }
-    for kind in ("sqlite", "postgres") if args.db == "both" else (args.db,):
-        run["dbs"].append(bench_database(kind, args, run_id))
+    run["code"] = code_version()
+    app_tmp = Path(tempfile.mkdtemp(prefix="wave-bench-app-"))
+    try:
+        app_dir = snapshot(app_tmp) if args.snapshot else ROOT
+        run["served_from"] = "a copy of the checkout" if args.snapshot else str(ROOT)
+        for kind in ("sqlite", "postgres") if args.db == "both" else (args.db,):
+            run["dbs"].append(bench_database(kind, args, run_id, app_dir))
+    finally:
+        shutil.rmtree(app_tmp, ignore_errors=True)
+    after = code_version()
+    run["code"]["changed_during_run"] = after["app_digest"] != run["code"]["app_digest"]
+    if run["code"]["changed_during_run"]:
+        run["code"]["commit_after"] = after["commit"]
+        log(f"note: the checkout moved on during the run ({run['code']['commit']} -> "
+            f"{after['commit']})"
+            + ("; the figures are for the copy taken at the start" if args.snapshot
+               else "; the figures MIX TWO VERSIONS"))
     run["elapsed_s"] = round(time.monotonic() - started)
     OUT.mkdir(exist_ok=True)
     run["file"] = f"submit-{run_id}.json"

@@ -6,6 +6,11 @@
 green_psycopg2(): Wave with psycopg2 made cooperative under gevent (what psycogreen does), to
 measure what the blocking driver costs: without a wait callback every PostgreSQL round trip
 stops the whole gevent worker, so no other request runs while one waits for the database.
+(Wave does this itself since a25f94f; there, blocking_psycopg2() undoes it for the A/B.)
+
+big_pool(): Wave with a 50 + 50 connection pool instead of SQLAlchemy's 5 + 10.
+gc_probe(): Wave as it is, logging every garbage collection's pause to $BENCH_GC_LOG;
+gc_probe(freeze=True): the same after gc.freeze() of everything made at start-up.
 """
 
 from wave import create_app
@@ -32,3 +37,48 @@ def green_psycopg2():
 
     psycopg2.extensions.set_wait_callback(_gevent_wait_callback)
     return create_app()
+
+
+def blocking_psycopg2():
+    """Wave with psycopg2's wait callback removed again: every query blocks the worker."""
+    import psycopg2.extensions
+
+    app = create_app()
+    psycopg2.extensions.set_wait_callback(None)
+    return app
+
+
+def big_pool():
+    """Wave with a connection pool large enough for the gevent worker's concurrency
+    (SQLAlchemy's default is 5 kept + 10 overflow connections, and each overflow
+    connection is opened for one checkout and closed again: a new PostgreSQL backend)."""
+    from wave import config
+
+    options = {**config.DEFAULTS["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 50,
+               "max_overflow": 50}
+    return create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
+
+
+def gc_probe(freeze=False):
+    """Wave as it is, with each cyclic garbage collection's generation and pause appended to
+    the file named by $BENCH_GC_LOG ("generation milliseconds" a line). freeze=True: the
+    objects made at start-up are moved out of the collector's way first (gc.freeze())."""
+    import gc
+    import os
+    import time
+
+    out = open(os.environ["BENCH_GC_LOG"], "a", buffering=1)  # noqa: SIM115 (for the process)
+    started = {}
+
+    def callback(phase, info):
+        if phase == "start":
+            started["t"] = time.perf_counter()
+        elif "t" in started:
+            out.write(f"{info['generation']} {(time.perf_counter() - started['t']) * 1000:.2f}\n")
+
+    gc.callbacks.append(callback)
+    app = create_app()
+    if freeze:
+        gc.collect()
+        gc.freeze()
+    return app
