@@ -11,6 +11,7 @@ from tests.images import jpeg_bytes
 from wave.extensions import db
 from wave.messenger.models import Message, MessageVersion
 from wave.requests import lifecycle
+from wave.requests.services import ActionError
 from wave.requests.models import RequestAttachment, RequestEvent, ServiceRequest
 
 HX = {"HX-Request": "true"}
@@ -331,3 +332,10 @@ def test_wtforms_own_messages_follow_the_language(world, signed_in):
             data={"csrf_token": token(olga), "labor": "abc"},
         )
         assert response.status_code == 422 and message in response.get_data(True)
+
+
+def test_taking_a_cancelled_request_says_so(world, signed_in):
+    req = new_request(world)
+    lifecycle.cancel(req, world.dina, "Duplicate")
+    with pytest.raises(ActionError, match="no longer waiting to be taken"):
+        lifecycle.take(req, world.olga)

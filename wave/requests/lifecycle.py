@@ -33,18 +33,19 @@ def can_work(req, actor) -> bool:
     return actor.is_desk or req.assignee_id == actor.id
 
 
+def _may_take(req, actor) -> bool:
+    """Team members take their team's work; the desk takes anything."""
+    return actor.is_desk or req.team_id is None or req.team_id in actor.team_ids
+
+
 def can_take(req, actor) -> bool:
-    return (
-        req.assignee_id is None
-        and req.status in ("new", "reopened")
-        and (actor.is_desk or req.team_id is None or req.team_id in actor.team_ids)
-    )
+    return req.assignee_id is None and req.status in ("new", "reopened") and _may_take(req, actor)
 
 
 def take(req: ServiceRequest, actor) -> ServiceRequest:
     """The actor takes an unassigned request. Of two taking at once exactly one wins:
     the update only matches while nobody holds it. Raises AlreadyTaken for the loser."""
-    if not (actor.is_desk or req.team_id is None or req.team_id in actor.team_ids):
+    if not _may_take(req, actor):
         raise ActionError(_l("This request belongs to another team."))
     moment = now()
     result = db.session.execute(
@@ -64,6 +65,8 @@ def take(req: ServiceRequest, actor) -> ServiceRequest:
     if result.rowcount != 1:
         db.session.rollback()
         db.session.refresh(req)
+        if req.assignee is None:  # cancelled meanwhile, say
+            raise ActionError(_l("This request is no longer waiting to be taken."))
         raise AlreadyTaken(req.assignee)
     from_status = req.status
     db.session.refresh(req)
