@@ -38,11 +38,12 @@ translations: $(VENV)/.deps
 run: deps translations
 	WAVE_HOST=$(HOST) $(PY) -m wave demo
 
-test: test-deps translations
+test: test-deps translations lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-deps
-	$(VENV)/bin/ruff check wave tests bench
+	$(VENV)/bin/ruff check wave tests bench scripts
+	$(VENV)/bin/ruff format --check --quiet wave tests bench scripts
 
 clean:
 	rm -rf $(VENV) instance

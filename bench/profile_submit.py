@@ -40,13 +40,15 @@ POST_VARIANTS = ("baseline", "no-wtf-i18n", "no-expire", "both")
 
 
 def setup_environment(tmp: Path):
-    os.environ.update({
-        "WAVE_DATABASE_URL": f"sqlite:///{tmp / 'wave.db'}",
-        "WAVE_SECRET_KEY": "profile-submit",
-        "WAVE_UPLOAD_FOLDER": str(tmp / "uploads"),
-        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "1000000 per minute",
-        "WAVE_SUBMIT_LIMIT_PER_CODE": "1000000 per minute",
-    })
+    os.environ.update(
+        {
+            "WAVE_DATABASE_URL": f"sqlite:///{tmp / 'wave.db'}",
+            "WAVE_SECRET_KEY": "profile-submit",
+            "WAVE_UPLOAD_FOLDER": str(tmp / "uploads"),
+            "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "1000000 per minute",
+            "WAVE_SUBMIT_LIMIT_PER_CODE": "1000000 per minute",
+        }
+    )
     os.environ.pop("WAVE_REDIS_URL", None)
     sys.path.insert(0, str(ROOT))  # Wave, not the standard library's wave module
 
@@ -88,11 +90,15 @@ def run(args):
     with app.app_context():
         upgrade()
         demo.load_demo()
-        codes = [t.code for t in db.session.scalars(select(QrTag).order_by(QrTag.id))
-                 if t.is_usable]
+        codes = [
+            t.code for t in db.session.scalars(select(QrTag).order_by(QrTag.id)) if t.is_usable
+        ]
         statements: list[str] = []
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda conn, cur, sql, params, ctx, many: statements.append(sql))
+        event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda conn, cur, sql, params, ctx, many: statements.append(sql),
+        )
     client = app.test_client()
     forms = []
     for i in range(32):
@@ -104,9 +110,15 @@ def run(args):
     serial = iter(range(10**9))
 
     def fields(csrf, category, i):
-        return {"csrf_token": csrf, "submission_key": f"profile-{i}", "category": category,
-                "description": "The bin is full.", "name": "Bench Tenant",
-                "phone": "+49 30 1234567", "email": "tenant@example.com"}
+        return {
+            "csrf_token": csrf,
+            "submission_key": f"profile-{i}",
+            "category": category,
+            "description": "The bin is full.",
+            "name": "Bench Tenant",
+            "phone": "+49 30 1234567",
+            "email": "tenant@example.com",
+        }
 
     def wave_post():
         i = next(serial)
@@ -137,9 +149,11 @@ def run(args):
         with app.app_context():  # a fresh scope: no session open in it to warn about
             db.session.configure(expire_on_commit=variant not in ("no-expire", "both"))
 
-    plan = [("bare app POST", "baseline", bare_post),
-            ("Wave, empty view POST", "baseline", wave_empty),
-            ("Wave GET /q/<code>", "baseline", wave_get)]
+    plan = [
+        ("bare app POST", "baseline", bare_post),
+        ("Wave, empty view POST", "baseline", wave_empty),
+        ("Wave GET /q/<code>", "baseline", wave_get),
+    ]
     plan += [(f"Wave POST /q/<code> {v}", v, wave_post) for v in POST_VARIANTS]
     cpu = {label: [] for label, _, _ in plan}
     count = {}
@@ -163,8 +177,10 @@ def run(args):
     print(f"{'':<34}{'CPU ms':>8}{'SQL':>5}{'vs Wave POST':>14}{'bare/this':>11}")
     for label, _, _ in plan:
         ms = statistics.median(cpu[label])
-        print(f"{label:<34}{ms:>8.2f}{count[label]:>5}{(ms / base - 1) * 100:>13.0f}%"
-              f"{bare_ms / ms:>11.2f}")
+        print(
+            f"{label:<34}{ms:>8.2f}{count[label]:>5}{(ms / base - 1) * 100:>13.0f}%"
+            f"{bare_ms / ms:>11.2f}"
+        )
     if args.cprofile:
         import cProfile
         import pstats

@@ -52,8 +52,10 @@ LIMIT = "1000000 per minute"  # the submit rate limits, raised for the benchmark
 NOISE_CORES = 0.3  # other work on the machine above this disturbs a measurement
 
 BOUNDARY = "----wavebench7MA4YWxkTrZu0gW"
-DESCRIPTION = ("The light above the door flickers and the bin next to it is full. "
-               "Please have a look when you can, thank you.")
+DESCRIPTION = (
+    "The light above the door flickers and the bin next to it is full. "
+    "Please have a look when you can, thank you."
+)
 
 DEMO_SCRIPT = """
 import json
@@ -75,6 +77,7 @@ def log(*args):
 
 
 # ---------------------------------------------------------------- machine and CPU accounting
+
 
 def machine_info() -> dict:
     cpu = "unknown"
@@ -100,8 +103,9 @@ def machine_info() -> dict:
         "gunicorn": version([GUNICORN, "--version"]),
         "wrk": version(["wrk", "--version"]).split(" Copyright")[0],
         "sqlite": sqlite3.sqlite_version,
-        "postgres": version(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-                             "show server_version"]),
+        "postgres": version(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"]
+        ),
     }
 
 
@@ -196,8 +200,9 @@ class CpuMeter:
         }
         if self.with_postgres:
             end = pg_sessions()
-            self.pg_sessions = (end - self.sessions0
-                                if end is not None and self.sessions0 is not None else None)
+            self.pg_sessions = (
+                end - self.sessions0 if end is not None and self.sessions0 is not None else None
+            )
         return False
 
 
@@ -234,12 +239,15 @@ def code_version() -> dict:
     digest = hashlib.sha256()
     for path in sorted((ROOT / "wave").rglob("*.py")) + sorted((ROOT / "wave").rglob("*.html")):
         digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "app_dirty": bool(git("status", "--porcelain", "--", "wave", "migrations")),
-            "app_digest": digest.hexdigest()[:12]}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "app_dirty": bool(git("status", "--porcelain", "--", "wave", "migrations")),
+        "app_digest": digest.hexdigest()[:12],
+    }
 
 
 # ---------------------------------------------------------------- servers and databases
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -261,13 +269,29 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self):
-        return [GUNICORN, "--chdir", str(self.chdir), "-k", "gevent", "-w", str(self.workers),
-                "-b", f"127.0.0.1:{self.port}", self.app]
+        return [
+            GUNICORN,
+            "--chdir",
+            str(self.chdir),
+            "-k",
+            "gevent",
+            "-w",
+            str(self.workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            self.app,
+        ]
 
     def start(self, probe_path):
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(self.command(), env=self.env, stdout=out, stderr=out,
-                                         cwd=self.chdir, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.command(),
+                env=self.env,
+                stdout=out,
+                stderr=out,
+                cwd=self.chdir,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -329,23 +353,32 @@ def drop_database(kind: str):
 
 def wave_env(database_url: str, tmp: Path, redis: bool) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAVE_")}
-    env.update({
-        "WAVE_DATABASE_URL": database_url,
-        "WAVE_SECRET_KEY": secrets.token_hex(32),
-        "WAVE_UPLOAD_FOLDER": str(tmp / "uploads"),
-        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": LIMIT,
-        "WAVE_SUBMIT_LIMIT_PER_CODE": LIMIT,
-    })
+    env.update(
+        {
+            "WAVE_DATABASE_URL": database_url,
+            "WAVE_SECRET_KEY": secrets.token_hex(32),
+            "WAVE_UPLOAD_FOLDER": str(tmp / "uploads"),
+            "WAVE_SUBMIT_LIMIT_PER_ADDRESS": LIMIT,
+            "WAVE_SUBMIT_LIMIT_PER_CODE": LIMIT,
+        }
+    )
     if redis:
         env["WAVE_REDIS_URL"] = "redis://127.0.0.1:6379/15"
     return env
 
 
 def migrate_and_load(env: dict, app_dir: Path) -> list[str]:
-    subprocess.run([PYTHON, "-m", "wave", "migrate"], cwd=app_dir, env=env, check=True,
-                   capture_output=True)
-    out = subprocess.run([PYTHON, "-c", DEMO_SCRIPT], cwd=app_dir, env=env, check=True,
-                         capture_output=True, text=True).stdout
+    subprocess.run(
+        [PYTHON, "-m", "wave", "migrate"], cwd=app_dir, env=env, check=True, capture_output=True
+    )
+    out = subprocess.run(
+        [PYTHON, "-c", DEMO_SCRIPT],
+        cwd=app_dir,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     codes = json.loads(out.split("CODES ", 1)[1])
     if not codes:
         raise RuntimeError("the demo data has no usable QR tag")
@@ -354,19 +387,25 @@ def migrate_and_load(env: dict, app_dir: Path) -> list[str]:
 
 # ---------------------------------------------------------------- forms and request bodies
 
+
 def multipart(csrf: str, key: str, category: int) -> bytes:
     """The same body the Lua scripts send."""
 
     def part(name, value):
-        return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
-                f"{value}\r\n")
+        return f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
 
-    return (part("csrf_token", csrf) + part("submission_key", key) + part("category", category)
-            + part("description", DESCRIPTION)
-            + f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"\""
-              "\r\nContent-Type: application/octet-stream\r\n\r\n\r\n"
-            + part("name", "Bench Tenant") + part("phone", "+49 30 1234567")
-            + part("email", "tenant@example.com") + f"--{BOUNDARY}--\r\n").encode()
+    return (
+        part("csrf_token", csrf)
+        + part("submission_key", key)
+        + part("category", category)
+        + part("description", DESCRIPTION)
+        + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photo"; filename=""'
+        "\r\nContent-Type: application/octet-stream\r\n\r\n\r\n"
+        + part("name", "Bench Tenant")
+        + part("phone", "+49 30 1234567")
+        + part("email", "tenant@example.com")
+        + f"--{BOUNDARY}--\r\n"
+    ).encode()
 
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]*)"')
@@ -379,8 +418,12 @@ def parse_form(set_cookie: str | None, body: str) -> dict | None:
     cats = [int(v) for v in _OPTION.findall(body) if v != "0"]
     if not (set_cookie and csrf and key and cats):
         return None
-    return {"cookie": set_cookie.split(";", 1)[0], "csrf": csrf.group(1), "key": key.group(1),
-            "cats": cats}
+    return {
+        "cookie": set_cookie.split(";", 1)[0],
+        "csrf": csrf.group(1),
+        "key": key.group(1),
+        "cats": cats,
+    }
 
 
 def harvest(base: str, paths: list[str], count: int) -> list[dict]:
@@ -398,8 +441,11 @@ def harvest(base: str, paths: list[str], count: int) -> list[dict]:
 
 
 def lua_sessions(sessions: list[dict], path: Path) -> Path:
-    rows = [f'{{path="{s["path"]}", cookie="{s["cookie"]}", csrf="{s["csrf"]}", '
-            f'cats={{{",".join(map(str, s["cats"]))}}}}}' for s in sessions]
+    rows = [
+        f'{{path="{s["path"]}", cookie="{s["cookie"]}", csrf="{s["csrf"]}", '
+        f"cats={{{','.join(map(str, s['cats']))}}}}}"
+        for s in sessions
+    ]
     path.write_text("return {\n" + ",\n".join(rows) + "\n}\n")
     return path
 
@@ -411,38 +457,70 @@ def lua_paths(paths: list[str], path: Path) -> Path:
 
 # ---------------------------------------------------------------- closed loop: wrk
 
-def run_wrk(server: Server, mode: str, conns: int, seconds: float, data: Path, run_id: str,
-            with_postgres: bool) -> dict:
+
+def run_wrk(
+    server: Server,
+    mode: str,
+    conns: int,
+    seconds: float,
+    data: Path,
+    run_id: str,
+    with_postgres: bool,
+) -> dict:
     script = BENCH / ("wrk_post.lua" if mode == "post" else "wrk_pair.lua")
     threads = 1 if mode == "post" else conns  # pair: one thread per connection (its state)
-    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{max(1, round(seconds))}s",
-           "--timeout", "10s",
-           "-s", str(script), server.base, "--", str(data), run_id]
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(conns),
+        "-d",
+        f"{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        server.base,
+        "--",
+        str(data),
+        run_id,
+    ]
     with CpuMeter(server.pids(), with_postgres) as meter:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     line = next((x for x in out.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk gave no result:\n{out.stdout}\n{out.stderr}")
-    res = json.loads(line[len("WRK_JSON "):])
+    res = json.loads(line[len("WRK_JSON ") :])
     secs = res["duration_us"] / 1e6
     done = res["submissions"] if mode == "pair" else res["requests"]
     ok = res["statuses"].get("303", 0)
-    res.update({
-        "target": server.name, "mode": mode, "conns": conns, "seconds": round(secs, 2),
-        "rate": round(ok / secs, 1), "answers": done, "ok": ok,
-        "failed": done - ok + sum(res["errors"].values()), "cpu": meter.cores,
-        "pg_sessions": getattr(meter, "pg_sessions", None),
-    })
+    res.update(
+        {
+            "target": server.name,
+            "mode": mode,
+            "conns": conns,
+            "seconds": round(secs, 2),
+            "rate": round(ok / secs, 1),
+            "answers": done,
+            "ok": ok,
+            "failed": done - ok + sum(res["errors"].values()),
+            "cpu": meter.cores,
+            "pg_sessions": getattr(meter, "pg_sessions", None),
+        }
+    )
     return res
 
 
 def fmt_closed(r: dict) -> str:
     lat = r["latency_us"]
-    return (f"{r['target']:>5} {r['mode']:<4} c={r['conns']:<3} {r['rate']:8.1f}/s  "
-            f"p50 {lat['p50'] / 1000:6.1f} ms  p99 {lat['p99'] / 1000:7.1f} ms  "
-            f"failed {r['failed']}  cores: server {r['cpu']['server']} pg {r['cpu']['postgres']} "
-            f"wrk {r['cpu']['loadgen']} other {r['cpu']['other']}"
-            + (f"  pg sessions +{r['pg_sessions']}" if r.get("pg_sessions") else ""))
+    return (
+        f"{r['target']:>5} {r['mode']:<4} c={r['conns']:<3} {r['rate']:8.1f}/s  "
+        f"p50 {lat['p50'] / 1000:6.1f} ms  p99 {lat['p99'] / 1000:7.1f} ms  "
+        f"failed {r['failed']}  cores: server {r['cpu']['server']} pg {r['cpu']['postgres']} "
+        f"wrk {r['cpu']['loadgen']} other {r['cpu']['other']}"
+        + (f"  pg sessions +{r['pg_sessions']}" if r.get("pg_sessions") else "")
+    )
 
 
 # ---------------------------------------------------------------- open loop: asyncio client
@@ -478,13 +556,23 @@ def raw_get(path: str) -> bytes:
 
 
 def raw_post(path: str, cookie: str, body: bytes) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
-async def open_loop(port: int, mode: str, rate: float, seconds: float, sessions: list[dict],
-                    paths: list[str], run_id: str, max_conns: int = 256) -> dict:
+async def open_loop(
+    port: int,
+    mode: str,
+    rate: float,
+    seconds: float,
+    sessions: list[dict],
+    paths: list[str],
+    run_id: str,
+    max_conns: int = 256,
+) -> dict:
     """Poisson arrivals at `rate`; latency counts from the planned start, so a slow server
     is not let off by a client that waits (no coordinated omission)."""
     loop = asyncio.get_running_loop()
@@ -532,7 +620,8 @@ async def open_loop(port: int, mode: str, rate: float, seconds: float, sessions:
                 conn = await connection()
                 if mode == "pair":
                     conn, (status, headers, body) = await exchange(
-                        conn, raw_get(paths[i % len(paths)]))
+                        conn, raw_get(paths[i % len(paths)])
+                    )
                     got = loop.time()
                     form = parse_form(headers.get("set-cookie"), body.decode())
                     if status != 200 or form is None:
@@ -545,7 +634,8 @@ async def open_loop(port: int, mode: str, rate: float, seconds: float, sessions:
                     post_start = planned
                 category = form["cats"][i % len(form["cats"])]
                 conn, (status, headers, _) = await exchange(
-                    conn, raw_post(path, form["cookie"], multipart(form["csrf"], key, category)))
+                    conn, raw_post(path, form["cookie"], multipart(form["csrf"], key, category))
+                )
                 end = loop.time()
                 if headers.get("connection", "").lower() == "close":
                     conn.close()
@@ -587,12 +677,20 @@ async def open_loop(port: int, mode: str, rate: float, seconds: float, sessions:
     sent = sum(1 for _ in tasks)
     measured = len(post_ms) + errors + len(pending)
     return {
-        "mode": mode, "offered_rate": round(rate, 1), "seconds": seconds, "sent": sent,
-        "measured": measured, "errors": errors + len(pending), "error_kinds": kinds,
-        "unfinished": len(pending), "statuses": statuses,
-        "achieved_rate": round(statuses.get(303, 0) / seconds, 1), "connections": opened,
+        "mode": mode,
+        "offered_rate": round(rate, 1),
+        "seconds": seconds,
+        "sent": sent,
+        "measured": measured,
+        "errors": errors + len(pending),
+        "error_kinds": kinds,
+        "unfinished": len(pending),
+        "statuses": statuses,
+        "achieved_rate": round(statuses.get(303, 0) / seconds, 1),
+        "connections": opened,
         "client_cores": round(cpu, 2),
-        "post_ms": percentiles(post_ms), "pair_ms": percentiles(pair_ms),
+        "post_ms": percentiles(post_ms),
+        "pair_ms": percentiles(pair_ms),
         "get_ms": percentiles(get_ms),
     }
 
@@ -605,8 +703,15 @@ def percentiles(values: list[float]) -> dict:
     def p(q):
         return round(values[min(len(values) - 1, int(q / 100 * len(values)))], 1)
 
-    return {"n": len(values), "p50": p(50), "p90": p(90), "p95": p(95), "p99": p(99),
-            "max": round(values[-1], 1), "mean": round(statistics.fmean(values), 1)}
+    return {
+        "n": len(values),
+        "p50": p(50),
+        "p90": p(90),
+        "p95": p(95),
+        "p99": p(99),
+        "max": round(values[-1], 1),
+        "mean": round(statistics.fmean(values), 1),
+    }
 
 
 def run_open(server, mode, rate, seconds, sessions, paths, run_id, with_postgres):
@@ -622,11 +727,13 @@ def fmt_open(r: dict) -> str:
     main = r["pair_ms"] if r["mode"] == "pair" else r["post_ms"]
     if not main:
         return f"{r['target']:>5} {r['mode']:<4} open loop: no answers ({r['errors']} errors)"
-    text = (f"{r['target']:>5} {r['mode']:<4} open {r['offered_rate']:7.1f}/s -> "
-            f"{r['achieved_rate']:7.1f}/s  p50 {main['p50']:6.1f}  p95 {main['p95']:6.1f}  "
-            f"p99 {main['p99']:7.1f} ms  errors {r['errors']}  conns {r['connections']}  "
-            f"cores: server {r['cpu']['server']} pg {r['cpu']['postgres']} "
-            f"client {r['client_cores']} other {r['cpu']['other']}")
+    text = (
+        f"{r['target']:>5} {r['mode']:<4} open {r['offered_rate']:7.1f}/s -> "
+        f"{r['achieved_rate']:7.1f}/s  p50 {main['p50']:6.1f}  p95 {main['p95']:6.1f}  "
+        f"p99 {main['p99']:7.1f} ms  errors {r['errors']}  conns {r['connections']}  "
+        f"cores: server {r['cpu']['server']} pg {r['cpu']['postgres']} "
+        f"client {r['client_cores']} other {r['cpu']['other']}"
+    )
     if r["mode"] == "pair":
         text += f"  (POST alone p95 {r['post_ms']['p95']} ms)"
     if r.get("pg_sessions"):
@@ -643,12 +750,29 @@ def profile_round(server: Server, conns: int, seconds: float, load, raw: Path) -
     """py-spy samples the worker while `load` runs; shares are of the samples where the
     worker was not idle (waiting in the gevent hub)."""
     if not PY_SPY.exists():
-        raise SystemExit(f"--profile needs {PY_SPY}: python3.11 -m venv bench/.venv && "
-                         "bench/.venv/bin/pip install py-spy")
+        raise SystemExit(
+            f"--profile needs {PY_SPY}: python3.11 -m venv bench/.venv && "
+            "bench/.venv/bin/pip install py-spy"
+        )
     OUT.mkdir(exist_ok=True)
-    spy = subprocess.Popen([str(PY_SPY), "record", "-p", str(server.worker_pids()[0]), "-r", "100",
-                            "-d", str(round(seconds) + 1), "-f", "raw", "-o", str(raw)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    spy = subprocess.Popen(
+        [
+            str(PY_SPY),
+            "record",
+            "-p",
+            str(server.worker_pids()[0]),
+            "-r",
+            "100",
+            "-d",
+            str(round(seconds) + 1),
+            "-f",
+            "raw",
+            "-o",
+            str(raw),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     result = load()
     spy.wait(timeout=60)
@@ -667,12 +791,17 @@ def profile_round(server: Server, conns: int, seconds: float, load, raw: Path) -
         rows = sorted(((100 * v / total, k) for k, v in table.items() if keep(k)), reverse=True)
         return [(round(share, 1), frame) for share, frame in rows[:count]]
 
-    return {"raw": raw.name, "samples": total, "rate_during": result["rate"],
-            "wave_frames": top(inclusive, lambda k: "wave/" in k, 30),
-            "self": top(self_time, lambda k: True, 20)}
+    return {
+        "raw": raw.name,
+        "samples": total,
+        "rate_during": result["rate"],
+        "wave_frames": top(inclusive, lambda k: "wave/" in k, 30),
+        "self": top(self_time, lambda k: True, 20),
+    }
 
 
 # ---------------------------------------------------------------- one database
+
 
 def snapshot(dest: Path) -> Path:
     """A copy of the app as it is in the checkout now, served instead of the checkout, so that
@@ -696,8 +825,7 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
         paths = [f"/q/{c}" for c in codes]
         wave = Server("wave", args.wave_app, env, args.workers, tmp, app_dir)
         bare_env = {k: v for k, v in os.environ.items() if not k.startswith("WAVE_")}
-        bare = Server("bare", "bench.bare_app:create_app()", bare_env, args.workers, tmp,
-                      app_dir)
+        bare = Server("bare", "bench.bare_app:create_app()", bare_env, args.workers, tmp, app_dir)
         servers = [bare, wave]
         for server in servers:
             server.start(paths[0])
@@ -715,8 +843,15 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
 
         def closed(server, mode, conns, seconds, tag):
             # a new prefix every time: a submission_key seen before takes Wave's cheap path
-            return run_wrk(server, mode, conns, seconds, data[server.name][mode],
-                           f"{kind[0]}{tag}-{secrets.token_hex(5)}", pg)
+            return run_wrk(
+                server,
+                mode,
+                conns,
+                seconds,
+                data[server.name][mode],
+                f"{kind[0]}{tag}-{secrets.token_hex(5)}",
+                pg,
+            )
 
         def steady(group, label):
             """Run a group of measurements (callables); while other work on the machine
@@ -742,10 +877,15 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
         log("-- saturation sweep (closed loop, POST; interleaved) --")
         sweep = {"bare": [], "wave": []}
         for conns in SWEEP:
-            results = steady([
-                lambda server=server, c=conns: closed(server, "post", c, args.sweep_seconds,
-                                                      f"sweep{c}")
-                for server in servers], f"sweep c={conns}")
+            results = steady(
+                [
+                    lambda server=server, c=conns: closed(
+                        server, "post", c, args.sweep_seconds, f"sweep{c}"
+                    )
+                    for server in servers
+                ],
+                f"sweep c={conns}",
+            )
             for server, r in zip(servers, results, strict=True):
                 sweep[server.name].append(r)
                 log("  " + fmt_closed(r))
@@ -762,10 +902,15 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
             for n in range(count):
                 pair = {}
                 order = servers if n % 2 == 0 else servers[::-1]
-                results = steady([
-                    lambda server=server, n=n, mode=mode: closed(
-                        server, mode, conns, args.round_seconds, f"{mode}{n}")
-                    for server in order], f"{mode} round {n + 1}")
+                results = steady(
+                    [
+                        lambda server=server, n=n, mode=mode: closed(
+                            server, mode, conns, args.round_seconds, f"{mode}{n}"
+                        )
+                        for server in order
+                    ],
+                    f"{mode} round {n + 1}",
+                )
                 for server, r in zip(order, results, strict=True):
                     pair[server.name] = r
                     log("  " + fmt_closed(r))
@@ -777,23 +922,28 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
                 continue
             bare_rates = [p["bare"]["rate"] for p in rounds[mode]]
             wave_rates = [p["wave"]["rate"] for p in rounds[mode]]
-            ratios = [p["wave"]["rate"] / p["bare"]["rate"] for p in rounds[mode]
-                      if p["bare"]["rate"]]
+            ratios = [
+                p["wave"]["rate"] / p["bare"]["rate"] for p in rounds[mode] if p["bare"]["rate"]
+            ]
             summary[mode] = {
                 "bare_rate": round(statistics.median(bare_rates), 1),
                 "wave_rate": round(statistics.median(wave_rates), 1),
-                "bare_rates": bare_rates, "wave_rates": wave_rates,
+                "bare_rates": bare_rates,
+                "wave_rates": wave_rates,
                 "ratio": round(statistics.median(ratios), 3) if ratios else 0.0,
                 "ratio_range": [round(min(ratios), 3), round(max(ratios), 3)] if ratios else [],
                 "wrk_cores": max(p[s]["cpu"]["loadgen"] for p in rounds[mode] for s in p),
                 "other_cores": max(p[s]["cpu"]["other"] for p in rounds[mode] for s in p),
                 "disturbed_rounds": sum(p[s]["disturbed"] for p in rounds[mode] for s in p),
-                "wave_server_cores": statistics.median(p["wave"]["cpu"]["server"]
-                                                       for p in rounds[mode]),
-                "bare_server_cores": statistics.median(p["bare"]["cpu"]["server"]
-                                                       for p in rounds[mode]),
-                "wave_pg_cores": statistics.median(p["wave"]["cpu"]["postgres"]
-                                                   for p in rounds[mode]),
+                "wave_server_cores": statistics.median(
+                    p["wave"]["cpu"]["server"] for p in rounds[mode]
+                ),
+                "bare_server_cores": statistics.median(
+                    p["bare"]["cpu"]["server"] for p in rounds[mode]
+                ),
+                "wave_pg_cores": statistics.median(
+                    p["wave"]["cpu"]["postgres"] for p in rounds[mode]
+                ),
             }
         wave_sat = summary["post"]["wave_rate"]  # median of the interleaved rounds
         log(f"-- open loop at {LOAD_SHARE:.0%} of Wave's saturation --")
@@ -806,32 +956,58 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
             rate = LOAD_SHARE * sat
             for server in (wave, bare):
                 seconds = args.open_seconds if server is wave else args.open_seconds * 2 / 3
-                [r] = steady([lambda server=server, seconds=seconds, mode=mode, rate=rate: run_open(
-                    server, mode, rate, seconds, data[server.name]["sessions"], paths,
-                    f"o{mode}-{secrets.token_hex(5)}", pg)],
-                    f"open loop {server.name} {mode}")
+                [r] = steady(
+                    [
+                        lambda server=server, seconds=seconds, mode=mode, rate=rate: run_open(
+                            server,
+                            mode,
+                            rate,
+                            seconds,
+                            data[server.name]["sessions"],
+                            paths,
+                            f"o{mode}-{secrets.token_hex(5)}",
+                            pg,
+                        )
+                    ],
+                    f"open loop {server.name} {mode}",
+                )
                 opened[f"{server.name}_{mode}"] = r
                 log("  " + fmt_open(r))
         profile = None
         if args.profile:
             log("-- py-spy of the Wave worker during one more POST round --")
-            profile = profile_round(wave, conns, args.round_seconds,
-                                    lambda: closed(wave, "post", conns, args.round_seconds,
-                                                   "profile"),
-                                    OUT / f"profile-{run_id}-{kind}.txt")
+            profile = profile_round(
+                wave,
+                conns,
+                args.round_seconds,
+                lambda: closed(wave, "post", conns, args.round_seconds, "profile"),
+                OUT / f"profile-{run_id}-{kind}.txt",
+            )
             for share, frame in profile["wave_frames"][:12]:
                 log(f"  {share:5.1f}%  {frame}")
         post = summary["post"]
         wave_open = opened["wave_post"]["post_ms"]
         verdict = {
             "ratio_ok": post["ratio"] >= TARGET_RATIO,
-            "p95_ok": bool(wave_open) and wave_open["p95"] < TARGET_P95_MS
-                      and opened["wave_post"]["errors"] == 0,
+            "p95_ok": bool(wave_open)
+            and wave_open["p95"] < TARGET_P95_MS
+            and opened["wave_post"]["errors"] == 0,
         }
-        return {"db": kind, "codes": len(codes), "conns": conns, "best_conns": best_conns,
-                "wave_saturation": wave_sat, "sweep": sweep, "rounds": rounds,
-                "summary": summary, "open": opened, "verdict": verdict, "profile": profile,
-                "wave_command": " ".join(wave.command()), "bare_command": " ".join(bare.command())}
+        return {
+            "db": kind,
+            "codes": len(codes),
+            "conns": conns,
+            "best_conns": best_conns,
+            "wave_saturation": wave_sat,
+            "sweep": sweep,
+            "rounds": rounds,
+            "summary": summary,
+            "open": opened,
+            "verdict": verdict,
+            "profile": profile,
+            "wave_command": " ".join(wave.command()),
+            "bare_command": " ".join(bare.command()),
+        }
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C: clean up anyway
         try:
@@ -844,6 +1020,7 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
 
 
 # ---------------------------------------------------------------- report
+
 
 def p_or_dash(d, key):
     return f"{d[key]:.1f}" if d and key in d else "–"
@@ -860,24 +1037,36 @@ def section(run: dict) -> str:
         f"PostgreSQL {m['postgres']}",
         f"- Wave: commit {run['code']['commit']}"
         + (" with uncommitted changes in wave/" if run["code"]["app_dirty"] else "")
-        + (f"; served from {run['served_from']} taken at the start"
-           if run["served_from"] != str(ROOT) else "")
-        + ((" (the checkout moved on to " + run["code"]["commit_after"] + " meanwhile)"
+        + (
+            f"; served from {run['served_from']} taken at the start"
             if run["served_from"] != str(ROOT)
-            else " — **the app's code changed during this run: figures mix two versions**")
-           if run["code"].get("changed_during_run") else ""),
+            else ""
+        )
+        + (
+            (
+                " (the checkout moved on to " + run["code"]["commit_after"] + " meanwhile)"
+                if run["served_from"] != str(ROOT)
+                else " — **the app's code changed during this run: figures mix two versions**"
+            )
+            if run["code"].get("changed_during_run")
+            else ""
+        ),
         f"- Command: `{run['command']}`",
         f"- Servers: `gunicorn --chdir {chdir} -k gevent -w {run['workers']} -b 127.0.0.1:PORT "
         f"'{run['wave_app']}'` and the same with `'bench.bare_app:create_app()'`; "
-        f"WAVE_SUBMIT_LIMIT_PER_ADDRESS and WAVE_SUBMIT_LIMIT_PER_CODE raised to \"{LIMIT}\""
-        + ("; WAVE_REDIS_URL set (Socket.IO queue and rate-limit storage in Redis)"
-           if run["redis"] else "; WAVE_REDIS_URL unset (in-memory rate-limit storage)"),
+        f'WAVE_SUBMIT_LIMIT_PER_ADDRESS and WAVE_SUBMIT_LIMIT_PER_CODE raised to "{LIMIT}"'
+        + (
+            "; WAVE_REDIS_URL set (Socket.IO queue and rate-limit storage in Redis)"
+            if run["redis"]
+            else "; WAVE_REDIS_URL unset (in-memory rate-limit storage)"
+        ),
         f"- Rounds: closed loop with wrk, {run['rounds']} POST and {run['pair_rounds']} GET+POST "
         f"rounds of {run['round_seconds']} s per app, alternating bare/Wave; open loop with the "
         f"asyncio client, Poisson arrivals, {run['open_seconds']} s (Wave)",
         "",
-        "| | SQLite | PostgreSQL |" if len(run["dbs"]) == 2 else
-        f"| | {'SQLite' if run['dbs'][0]['db'] == 'sqlite' else 'PostgreSQL'} |",
+        "| | SQLite | PostgreSQL |"
+        if len(run["dbs"]) == 2
+        else f"| | {'SQLite' if run['dbs'][0]['db'] == 'sqlite' else 'PostgreSQL'} |",
         "|---|" + "---|" * len(run["dbs"]),
     ]
 
@@ -897,52 +1086,92 @@ def section(run: dict) -> str:
     row("concurrency (closed loop)", lambda d: str(d["conns"]))
     row("bare POST rate, median (rounds)", lambda d: rates(d, "post", "bare"))
     row("Wave POST rate, median (rounds)", lambda d: rates(d, "post", "wave"))
-    row("**ratio Wave/bare (POST)** — target ≥ 0.6",
-        lambda d: f"**{d['summary']['post']['ratio']:.2f}** "
-                  f"({d['summary']['post']['ratio_range'][0]:.2f}–"
-                  f"{d['summary']['post']['ratio_range'][1]:.2f}) "
-                  + ("PASS" if d["verdict"]["ratio_ok"] else "**FAIL**"))
+    row(
+        "**ratio Wave/bare (POST)** — target ≥ 0.6",
+        lambda d: (
+            f"**{d['summary']['post']['ratio']:.2f}** "
+            f"({d['summary']['post']['ratio_range'][0]:.2f}–"
+            f"{d['summary']['post']['ratio_range'][1]:.2f}) "
+            + ("PASS" if d["verdict"]["ratio_ok"] else "**FAIL**")
+        ),
+    )
     row("bare GET+POST pairs/s", lambda d: rates(d, "pair", "bare"))
     row("Wave GET+POST pairs/s", lambda d: rates(d, "pair", "wave"))
-    row("ratio Wave/bare (pairs)",
-        lambda d: f"{d['summary']['pair']['ratio']:.2f}" if "pair" in d["summary"] else "–")
+    row(
+        "ratio Wave/bare (pairs)",
+        lambda d: f"{d['summary']['pair']['ratio']:.2f}" if "pair" in d["summary"] else "–",
+    )
     row("Wave saturation used for 70 %", lambda d: f"{d['wave_saturation']:.0f}/s")
-    row("open loop: offered → answered 303/s (Wave POST)",
-        lambda d: f"{d['open']['wave_post']['offered_rate']:.0f} → "
-                  f"{d['open']['wave_post']['achieved_rate']:.0f} "
-                  f"(errors {d['open']['wave_post']['errors']})")
-    row("Wave POST p50 / p95 / p99 at 70 % (ms)",
-        lambda d: " / ".join(openrow(d, "wave_post", "post_ms", q) for q in ("p50", "p95", "p99")))
-    row("**p95 < 50 ms at 70 %**",
-        lambda d: ("PASS" if d["verdict"]["p95_ok"] else "**FAIL**")
-        + f" ({openrow(d, 'wave_post', 'post_ms', 'p95')} ms)"
-        + (" — disturbed, not to be trusted" if d["open"]["wave_post"].get("disturbed")
-           or d["summary"]["post"]["disturbed_rounds"] else ""))
-    row("bare POST p50 / p95 / p99, same rate (ms)",
-        lambda d: " / ".join(openrow(d, "bare_post", "post_ms", q) for q in ("p50", "p95", "p99")))
-    row("Wave GET+POST pair p50 / p95 / p99 at 70 % of pair rate (ms)",
-        lambda d: " / ".join(openrow(d, "wave_pair", "pair_ms", q) for q in ("p50", "p95", "p99")))
-    row("Wave POST within the pair p95 (ms)",
-        lambda d: openrow(d, "wave_pair", "post_ms", "p95"))
-    row("bare GET+POST pair p50 / p95 / p99 (ms)",
-        lambda d: " / ".join(openrow(d, "bare_pair", "pair_ms", q) for q in ("p50", "p95", "p99")))
-    row("cores at saturation: Wave worker / PostgreSQL / bare worker",
-        lambda d: f"{d['summary']['post']['wave_server_cores']:.2f} / "
-                  f"{d['summary']['post']['wave_pg_cores']:.2f} / "
-                  f"{d['summary']['post']['bare_server_cores']:.2f}")
-    row("load generator cores: wrk (max) / asyncio client at 70 %",
-        lambda d: f"{max(d['summary'][m]['wrk_cores'] for m in d['summary']):.2f} / "
-                  f"{d['open']['wave_post']['client_cores']:.2f}")
-    row("other work on the machine: max cores in a kept round; rounds still disturbed",
-        lambda d: f"{max(d['summary'][m]['other_cores'] for m in d['summary']):.2f}; "
-                  f"{sum(d['summary'][m]['disturbed_rounds'] for m in d['summary'])}"
-                  + (" + open loop" if any(r.get("disturbed") for r in d["open"].values())
-                     else ""))
+    row(
+        "open loop: offered → answered 303/s (Wave POST)",
+        lambda d: (
+            f"{d['open']['wave_post']['offered_rate']:.0f} → "
+            f"{d['open']['wave_post']['achieved_rate']:.0f} "
+            f"(errors {d['open']['wave_post']['errors']})"
+        ),
+    )
+    row(
+        "Wave POST p50 / p95 / p99 at 70 % (ms)",
+        lambda d: " / ".join(openrow(d, "wave_post", "post_ms", q) for q in ("p50", "p95", "p99")),
+    )
+    row(
+        "**p95 < 50 ms at 70 %**",
+        lambda d: (
+            ("PASS" if d["verdict"]["p95_ok"] else "**FAIL**")
+            + f" ({openrow(d, 'wave_post', 'post_ms', 'p95')} ms)"
+            + (
+                " — disturbed, not to be trusted"
+                if d["open"]["wave_post"].get("disturbed")
+                or d["summary"]["post"]["disturbed_rounds"]
+                else ""
+            )
+        ),
+    )
+    row(
+        "bare POST p50 / p95 / p99, same rate (ms)",
+        lambda d: " / ".join(openrow(d, "bare_post", "post_ms", q) for q in ("p50", "p95", "p99")),
+    )
+    row(
+        "Wave GET+POST pair p50 / p95 / p99 at 70 % of pair rate (ms)",
+        lambda d: " / ".join(openrow(d, "wave_pair", "pair_ms", q) for q in ("p50", "p95", "p99")),
+    )
+    row("Wave POST within the pair p95 (ms)", lambda d: openrow(d, "wave_pair", "post_ms", "p95"))
+    row(
+        "bare GET+POST pair p50 / p95 / p99 (ms)",
+        lambda d: " / ".join(openrow(d, "bare_pair", "pair_ms", q) for q in ("p50", "p95", "p99")),
+    )
+    row(
+        "cores at saturation: Wave worker / PostgreSQL / bare worker",
+        lambda d: (
+            f"{d['summary']['post']['wave_server_cores']:.2f} / "
+            f"{d['summary']['post']['wave_pg_cores']:.2f} / "
+            f"{d['summary']['post']['bare_server_cores']:.2f}"
+        ),
+    )
+    row(
+        "load generator cores: wrk (max) / asyncio client at 70 %",
+        lambda d: (
+            f"{max(d['summary'][m]['wrk_cores'] for m in d['summary']):.2f} / "
+            f"{d['open']['wave_post']['client_cores']:.2f}"
+        ),
+    )
+    row(
+        "other work on the machine: max cores in a kept round; rounds still disturbed",
+        lambda d: (
+            f"{max(d['summary'][m]['other_cores'] for m in d['summary']):.2f}; "
+            f"{sum(d['summary'][m]['disturbed_rounds'] for m in d['summary'])}"
+            + (" + open loop" if any(r.get("disturbed") for r in d["open"].values()) else "")
+        ),
+    )
     for d in run["dbs"]:
         prof = d.get("profile")
         if prof:
-            lines += ["", f"py-spy of the Wave worker, {d['db']}, POST round at "
-                      f"{prof['rate_during']:.0f}/s (share of busy samples, inclusive):", ""]
+            lines += [
+                "",
+                f"py-spy of the Wave worker, {d['db']}, POST round at "
+                f"{prof['rate_during']:.0f}/s (share of busy samples, inclusive):",
+                "",
+            ]
             lines += [f"- {share:.1f}% `{frame}`" for share, frame in prof["wave_frames"][:12]]
     lines += ["", f"Raw figures: `bench/out/{run['file']}` (not committed).", ""]
     return "\n".join(lines)
@@ -966,16 +1195,35 @@ def main(argv=None):
     parser.add_argument("--open-seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (production: 1)")
     parser.add_argument("--redis", action="store_true", help="set WAVE_REDIS_URL (db 15)")
-    parser.add_argument("--wave-app", default="wave:create_app()",
-                        help="gunicorn app for Wave (experiments: bench/wave_variants.py)")
-    parser.add_argument("--no-profile", dest="profile", action="store_false",
-                        help="skip the py-spy round (done when bench/.venv/bin/py-spy exists)")
-    parser.add_argument("--wait-quiet", type=float, default=60,
-                        help="seconds to wait for other work on the machine to stop")
-    parser.add_argument("--retries", type=int, default=2,
-                        help="times a group of rounds is run again when other work disturbed it")
-    parser.add_argument("--no-snapshot", dest="snapshot", action="store_false",
-                        help="serve the checkout itself, not a copy taken at the start")
+    parser.add_argument(
+        "--wave-app",
+        default="wave:create_app()",
+        help="gunicorn app for Wave (experiments: bench/wave_variants.py)",
+    )
+    parser.add_argument(
+        "--no-profile",
+        dest="profile",
+        action="store_false",
+        help="skip the py-spy round (done when bench/.venv/bin/py-spy exists)",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=60,
+        help="seconds to wait for other work on the machine to stop",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="times a group of rounds is run again when other work disturbed it",
+    )
+    parser.add_argument(
+        "--no-snapshot",
+        dest="snapshot",
+        action="store_false",
+        help="serve the checkout itself, not a copy taken at the start",
+    )
     parser.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
     args = parser.parse_args(argv)
     args.profile = args.profile and PY_SPY.exists()
@@ -986,12 +1234,17 @@ def main(argv=None):
     now = datetime.now(UTC)
     run_id = now.strftime("%Y%m%d%H%M%S")
     run = {
-        "date": now.strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_info(),
+        "date": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine_info(),
         "command": " ".join([".venv/bin/python", "bench/submit_bench.py", *sys.argv[1:]]),
-        "workers": args.workers, "redis": args.redis, "wave_app": args.wave_app,
+        "workers": args.workers,
+        "redis": args.redis,
+        "wave_app": args.wave_app,
         "rounds": args.rounds,
-        "pair_rounds": args.pair_rounds, "round_seconds": args.round_seconds,
-        "open_seconds": args.open_seconds, "dbs": [],
+        "pair_rounds": args.pair_rounds,
+        "round_seconds": args.round_seconds,
+        "open_seconds": args.open_seconds,
+        "dbs": [],
     }
     run["code"] = code_version()
     app_tmp = Path(tempfile.mkdtemp(prefix="wave-bench-app-"))
@@ -1006,10 +1259,15 @@ def main(argv=None):
     run["code"]["changed_during_run"] = after["app_digest"] != run["code"]["app_digest"]
     if run["code"]["changed_during_run"]:
         run["code"]["commit_after"] = after["commit"]
-        log(f"note: the checkout moved on during the run ({run['code']['commit']} -> "
+        log(
+            f"note: the checkout moved on during the run ({run['code']['commit']} -> "
             f"{after['commit']})"
-            + ("; the figures are for the copy taken at the start" if args.snapshot
-               else "; the figures MIX TWO VERSIONS"))
+            + (
+                "; the figures are for the copy taken at the start"
+                if args.snapshot
+                else "; the figures MIX TWO VERSIONS"
+            )
+        )
     run["elapsed_s"] = round(time.monotonic() - started)
     OUT.mkdir(exist_ok=True)
     run["file"] = f"submit-{run_id}.json"

@@ -54,8 +54,7 @@ def big_pool():
     connection is opened for one checkout and closed again: a new PostgreSQL backend)."""
     from wave import config
 
-    options = {**config.DEFAULTS["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 50,
-               "max_overflow": 50}
+    options = {**config.DEFAULTS["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 50, "max_overflow": 50}
     return create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
 
 

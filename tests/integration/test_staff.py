@@ -11,8 +11,8 @@ from tests.images import jpeg_bytes
 from wave.extensions import db
 from wave.messenger.models import Message, MessageVersion
 from wave.requests import lifecycle
-from wave.requests.services import ActionError
 from wave.requests.models import RequestAttachment, RequestEvent, ServiceRequest
+from wave.requests.services import ActionError
 
 HX = {"HX-Request": "true"}
 
