@@ -53,15 +53,13 @@ def report(page, base_url, code, category, description, photo=None) -> tuple[int
     return request_id, link.get_attribute("href")
 
 
-def act(page, request_id, button, path):
-    """Tap a panel button: an htmx POST answered with the panel, then the live refresh of it."""
-    panel_url = f"/requests/{request_id}/panel"
-    with (
-        page.expect_response(
-            lambda r: r.url.endswith(path) and r.request.method == "POST", **LIVE
-        ) as posted,
-        page.expect_response(lambda r: r.url.endswith(panel_url), **LIVE),
-    ):
+def act(page, button, path):
+    """Tap a panel button: an htmx POST answered with the panel, swapped in place. (The live
+    echo of one's own change may refresh the panel again, or be skipped while a form in it was
+    open when it arrived: the answer already is the new panel.)"""
+    with page.expect_response(
+        lambda r: r.url.endswith(path) and r.request.method == "POST", **LIVE
+    ) as posted:
         button.tap()
     response = posted.value
     assert response.status == 200, response.text()[:500]
@@ -106,11 +104,11 @@ def test_tenant_report_is_worked_live_and_closed_by_the_tenant(live_server, worl
     panel = olga.locator("#request-panel")
     expect(panel_status(olga, "new")).to_be_visible()
 
-    act(olga, request_id, panel.get_by_role("button", name="Take it"), f"/{request_id}/take")
+    act(olga, panel.get_by_role("button", name="Take it"), f"/{request_id}/take")
     expect(panel.locator("#assignee")).to_have_text("Olga Petrova")
     expect(panel_status(olga, "assigned")).to_be_visible()
 
-    act(olga, request_id, panel.get_by_role("button", name="Start work"), f"/{request_id}/start")
+    act(olga, panel.get_by_role("button", name="Start work"), f"/{request_id}/start")
     expect(panel_status(olga, "in_progress")).to_be_visible()
 
     panel.locator("summary", has_text=re.compile(r"^\s*Done\s*$")).tap()
@@ -121,7 +119,6 @@ def test_tenant_report_is_worked_live_and_closed_by_the_tenant(live_server, worl
     )
     act(
         olga,
-        request_id,
         done_form.get_by_role("button", name="Mark as done"),
         f"/{request_id}/done",
     )
