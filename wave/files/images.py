@@ -96,6 +96,14 @@ _PENDING_SALT = "wave-pending-photo"
 PENDING_MAX_AGE = 24 * 3600
 
 
+# TODO(issue 5): the worker should delete pending photos that no request took within a day.
+def keep_pending_photo(photo: Photo, uploaded_by_id: int | None) -> Attachment:
+    """Store a photo that arrived with a form before the form itself is valid. Commits."""
+    attachment = store_photo(photo, uploaded_by_id)
+    db.session.commit()
+    return attachment
+
+
 def pending_token(attachment: Attachment) -> str:
     """A signed reference to a photo stored before its form was valid, so a form sent back
     for a missing description does not make the person take the photo again."""

@@ -15,8 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from wave.extensions import db
-from wave.files.images import PhotoError, pending_attachment, pending_token, read_photo, store_photo
+from wave.files.images import (
+    PhotoError,
+    keep_pending_photo,
+    pending_attachment,
+    pending_token,
+    read_photo,
+)
 from wave.files.models import Attachment
 from wave.requests.labels import PRIORITY
 from wave.web.forms import WaveForm
@@ -80,12 +85,11 @@ class ReportForm(ContactMixin, WaveForm):
         upload = self.photo.data
         if upload and upload.filename:
             try:
-                attachment = store_photo(read_photo(upload), uploaded_by_id)
+                attachment = keep_pending_photo(read_photo(upload), uploaded_by_id)
             except PhotoError as exc:
                 self.photo.errors = [str(exc)]
                 self.photo_token.data = ""
                 return []
-            db.session.commit()
             self.photo_token.data = pending_token(attachment)
             return [attachment]
         attachment = pending_attachment(self.photo_token.data or "")
