@@ -1,6 +1,7 @@
 """The desk enters a request for a phone caller (source: desk)."""
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ def place_choices() -> list[tuple[str, str]]:
     choices += [
         (f"a{a.id}", f"{a.location.site.name} · {a.location.full_name} · {a.name}") for a in assets
     ]
-    return [("", "—")] + sorted(choices, key=lambda c: c[1])
+    return [("", _("Choose…"))] + sorted(choices, key=lambda c: c[1])
 
 
 def _place(value: str):
