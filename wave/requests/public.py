@@ -85,17 +85,20 @@ def _render_form(tag, form, status=200, message=None):
     return render_template("public/report.html", tag=tag, form=form, message=message), status
 
 
+def _resend_form(status, message):
+    """The report form as posted (a new CSRF token, what was typed kept) with why it was
+    refused, for a post refused before the view ran."""
+    tag = _usable_tag(request.view_args["code"])
+    form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
+    return _render_form(tag, form, status, message)
+
+
 def render_csrf_error(error):
     """A tenant whose session cookie was lost gets the form back with the text kept; a staff
     page that expired reloads."""
     if request.endpoint == "public.submit":
-        tag = _usable_tag(request.view_args["code"])
-        form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
-        form.validate()
-        for field in form:
-            field.errors = []
         message = _("The page had expired. Please check your report and press Send again.")
-        return _render_form(tag, form, 400, message)
+        return _resend_form(400, message)
     if request.headers.get("HX-Request"):
         return "", 400, {"HX-Refresh": "true"}
     return render_template("errors/error.html", code=400), 400
@@ -104,15 +107,10 @@ def render_csrf_error(error):
 def render_rate_limited(error):
     """429 on the report form: the form again, with what was typed and why it was refused."""
     if request.endpoint == "public.submit":
-        tag = _usable_tag(request.view_args["code"])
-        form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
-        form.validate()  # fills data from the post; the errors themselves are not shown
-        for field in form:
-            field.errors = []
         message = _(
             "Too many reports from here just now. Please wait a few minutes and send again."
         )
-        return _render_form(tag, form, 429, message)
+        return _resend_form(429, message)
     if request.endpoint == "auth.login":
         message = _("Too many sign-in attempts. Please wait a minute and try again.")
     else:
