@@ -3,7 +3,7 @@
 from wave.auth.models import Team, User, team_members  # noqa: F401
 from wave.files.models import Attachment  # noqa: F401
 from wave.messenger.models import Message, MessageVersion, Thread  # noqa: F401
-from wave.qr.models import Asset, Location, QrTag, Site  # noqa: F401
+from wave.qr.models import Asset, LabelOffset, LabelPrint, Location, QrTag, Site  # noqa: F401
 from wave.requests.models import (  # noqa: F401
     Category,
     RequestAttachment,

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from wave.extensions import db
 from wave.timeutil import UTCDateTime, now
@@ -23,12 +23,15 @@ class Location(db.Model):
     """A node of a site's tree: floor, room or zone."""
 
     __tablename__ = "locations"
+    __table_args__ = (UniqueConstraint("site_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(16), default="room")
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    """The building's own id (from an imported file): re-importing updates, never duplicates."""
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     site: Mapped[Site] = relationship()
@@ -52,14 +55,27 @@ class Asset(db.Model):
     """A piece of equipment at a location."""
 
     __tablename__ = "assets"
+    __table_args__ = (UniqueConstraint("site_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    """Its location's site, kept with it (moves update both): selects a site's assets in one
+    query and scopes external ids."""
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str | None] = mapped_column(String(40))
+    """The sort of equipment (printer, coffee machine …): label sheets can select by it."""
+    external_id: Mapped[str | None] = mapped_column(String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    site: Mapped[Site] = relationship()
     location: Mapped[Location] = relationship()
+
+    @validates("location")
+    def _follow_location(self, _key, location: Location) -> Location:
+        # An asset's site is its location's: set together, also when it moves.
+        self.site = location.site
+        return location
 
 
 class QrTag(db.Model):
@@ -92,3 +108,34 @@ class QrTag(db.Model):
             and place.archived_at is None
             and self.place_location.site.archived_at is None
         )
+
+
+LABEL_TEMPLATES = ("a4-3x8", "a4-2x4", "a5-poster")
+
+
+class LabelPrint(db.Model):
+    """One printed sheet run: who printed which codes, on which template."""
+
+    __tablename__ = "label_prints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """None when printed from the command line."""
+    template: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    selection: Mapped[str] = mapped_column(String(255))
+    """What was asked for, in words (site, floor, hand-picked …)."""
+    codes: Mapped[list] = mapped_column(JSON, default=list)
+    tag_count: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+
+class LabelOffset(db.Model):
+    """A printer's shift for one template, measured on the calibration page (millimetres)."""
+
+    __tablename__ = "label_offsets"
+
+    template: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dx_mm: Mapped[float] = mapped_column(default=0.0)
+    dy_mm: Mapped[float] = mapped_column(default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
