@@ -1,0 +1,5 @@
+"""Registry: catalog."""
+
+from flask import Blueprint
+
+bp = Blueprint("catalog", __name__, url_prefix="/admin")

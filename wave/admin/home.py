@@ -1,0 +1,32 @@
+"""/admin: the registry's front page and the section links every registry page shows."""
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import lazy_gettext as _l
+
+from wave.admin.access import registry_reader
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+SECTIONS = (
+    ("places.sites", _l("Places")),
+    ("labels.index", _l("Labels")),
+    ("imports.index", _l("Import")),
+    ("people.users", _l("People")),
+    ("people.teams", _l("Teams")),
+    ("catalog.categories", _l("Categories")),
+    ("catalog.tenants", _l("Tenants")),
+)
+
+
+@bp.app_context_processor
+def _sections():
+    def admin_sections():
+        return [(e, label) for e, label in SECTIONS if e in current_app.view_functions]
+
+    return {"admin_sections": admin_sections}
+
+
+@bp.route("/")
+@registry_reader
+def index():
+    return render_template("admin/index.html")

@@ -1,0 +1,5 @@
+"""Registry: labels."""
+
+from flask import Blueprint
+
+bp = Blueprint("labels", __name__, url_prefix="/admin")

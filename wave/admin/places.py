@@ -1,0 +1,5 @@
+"""Registry: places."""
+
+from flask import Blueprint
+
+bp = Blueprint("places", __name__, url_prefix="/admin")
