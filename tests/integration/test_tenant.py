@@ -61,7 +61,7 @@ def test_scans_are_counted(client, world):
 
 
 @pytest.mark.parametrize(
-    "code,reason", [("NOSUCH99", "Unknown code"), ("XD000001", "no longer in use")]
+    "code,reason", [("NOSUCH99", "Unknown code"), ("XD000001", "has been replaced")]
 )
 def test_unknown_or_revoked_code_is_a_polite_404(client, world, code, reason):
     response = client.get(f"/q/{code}")

@@ -1,6 +1,6 @@
 """/admin: the registry's front page and the section links every registry page shows."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from wave.admin.access import registry_reader
@@ -18,10 +18,20 @@ SECTIONS = (
 )
 
 
+SECTION_OF_BLUEPRINT = {"locations": "places"}
+"""Blueprints whose pages belong to another's section in the links."""
+
+
 @bp.app_context_processor
 def _sections():
     def admin_sections():
-        return [(e, label) for e, label in SECTIONS if e in current_app.view_functions]
+        """(endpoint, label, current) for each section this app has."""
+        here = SECTION_OF_BLUEPRINT.get(request.blueprint, request.blueprint)
+        return [
+            (e, label, e.split(".")[0] == here)
+            for e, label in SECTIONS
+            if e in current_app.view_functions
+        ]
 
     return {"admin_sections": admin_sections}
 

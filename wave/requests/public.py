@@ -17,6 +17,7 @@ from wave.extensions import db, limiter
 from wave.files.storage import storage
 from wave.qr.codes import normalize
 from wave.qr.models import QrTag
+from wave.qr.services import replacement_for
 from wave.requests import lifecycle, services
 from wave.requests.access import access_attachment, access_tracked, find_tag
 from wave.requests.catalog import offered_categories
@@ -41,10 +42,18 @@ def _code_key():
 def _usable_tag(code: str) -> QrTag:
     """The tag behind a code, or a polite 404 page (unknown, replaced, or archived place)."""
     tag = find_tag(code)
-    if tag is None or not tag.is_usable:
-        reason = "unknown" if tag is None else "retired"
-        abort(make_response(render_template("public/tag_unavailable.html", reason=reason), 404))
-    return tag
+    if tag is not None and tag.is_usable:
+        return tag
+    replacement = None
+    if tag is None:
+        reason = "unknown"
+    elif tag.revoked_at is not None:
+        replacement = replacement_for(tag)
+        reason = "replaced" if replacement else "retired"
+    else:
+        reason = "archived"
+    page = render_template("public/tag_unavailable.html", reason=reason, replacement=replacement)
+    abort(make_response(page, 404))
 
 
 @bp.get("/q/<code>")
