@@ -12,6 +12,7 @@ from wave.timeutil import now
 PUBLIC_ENDPOINTS = {
     "static",
     "auth.login",
+    "auth.set_password",
     "public.report_form",
     "public.submit",
     "public.tracking",

@@ -7,8 +7,9 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from wave.auth import services
 from wave.auth.access import staff_required
 from wave.auth.models import User
 from wave.config import DEFAULTS
@@ -25,6 +26,24 @@ class LoginForm(WaveForm):
 
 class LanguageForm(WaveForm):
     locale = SelectField(_l("Language"))
+
+
+class SetPasswordForm(WaveForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(message=_l("Choose a password.")),
+            Length(
+                min=services.MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Use %(min)d to %(max)d characters."),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[EqualTo("password", message=_l("The two passwords differ."))],
+    )
 
 
 def _login_limit():
@@ -54,6 +73,41 @@ def login():
 def logout():
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(token):
+    """The link an admin hands to a new (or locked-out) person: choose a password, be signed in."""
+    try:
+        user = services.user_for_link(token)
+    except services.LinkError as exc:
+        status = 400 if exc.reason == "invalid" else 410
+        return _no_leaks(_set_password_page(problem=exc.reason), status)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        logout_user()  # whoever used this browser before is not the link's owner
+        login_user(user)
+        _make_session_permanent()
+        flash(_("Your password is set. Welcome to Wave!"))
+        return redirect(url_for("requests.inbox"), 303)
+    status = 422 if form.errors else 200
+    return _no_leaks(_set_password_page(form=form, user=user), status)
+
+
+def _set_password_page(**context):
+    return render_template(
+        "auth/set_password.html",
+        min_length=services.MIN_PASSWORD_LENGTH,
+        link_days=services.PASSWORD_LINK_LIFETIME.days,
+        **context,
+    )
+
+
+def _no_leaks(page, status):
+    # The token is in the URL: no referrer to other sites, no copy in a shared cache.
+    return page, status, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @bp.route("/settings", methods=["GET", "POST"])
