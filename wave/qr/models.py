@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from wave.auth.models import User
 from wave.extensions import db
 from wave.timeutil import UTCDateTime, now
 
@@ -128,6 +129,8 @@ class LabelPrint(db.Model):
     codes: Mapped[list] = mapped_column(JSON, default=list)
     tag_count: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+    user: Mapped["User | None"] = relationship()
 
 
 class LabelOffset(db.Model):
