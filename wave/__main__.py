@@ -1,4 +1,4 @@
-"""python -m wave <command>: demo, serve, migrate."""
+"""python -m wave <command>: demo, serve, migrate, labels."""
 
 import argparse
 import sys
@@ -10,6 +10,7 @@ def main(argv=None):
     commands.add_parser("demo", help="migrate, load the demo building once, and serve")
     commands.add_parser("serve", help="migrate and serve (development server with Socket.IO)")
     commands.add_parser("migrate", help="apply database migrations")
+    _labels_parser(commands)
     args = parser.parse_args(argv)
 
     from wave import create_app
@@ -24,8 +25,45 @@ def main(argv=None):
 
             load_demo()
             print_welcome(app)
+        if args.command == "labels":
+            return print_labels(args)
     if args.command in ("demo", "serve"):
         serve(app)
+
+
+def _labels_parser(commands):
+    from wave.config import DEFAULTS
+    from wave.qr.labels import TEMPLATES
+
+    parser = commands.add_parser("labels", help="print QR label sheets of usable tags to a PDF")
+    parser.add_argument("--out", required=True, help="the PDF file to write")
+    parser.add_argument("--site", help="only the tags of the site with this name")
+    parser.add_argument("--template", choices=list(TEMPLATES), default="a4-3x8")
+    parser.add_argument("--language", choices=list(DEFAULTS["WAVE_LANGUAGES"]), default="en")
+
+
+def print_labels(args) -> int:
+    """Writes the sheet and records it in the print history; 2 for an unknown site."""
+    from pathlib import Path
+
+    from wave.qr import labels, printing
+
+    try:
+        site = printing.site_named(args.site) if args.site is not None else None
+    except LookupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    items = printing.select_labels(site_id=site.id if site else None)
+    if not items:
+        print("No usable tags to print.", file=sys.stderr)
+        return 1
+    offset = printing.offset_for(args.template)
+    Path(args.out).write_bytes(labels.render_sheet(items, args.template, offset, args.language))
+    selection = f"site {site.name}" if site else "all sites"
+    printing.record_print(None, args.template, args.language, f"{selection} (command line)", items)
+    pages = labels.page_count(len(items), args.template)
+    print(f"{len(items)} labels on {pages} pages ({args.template}) written to {args.out}")
+    return 0
 
 
 def serve(app):

@@ -2,6 +2,8 @@
 
 import secrets
 
+from flask import current_app
+
 # Crockford base32: no I, L, O, U, so nothing is mistaken for 1, 0 or V when typed.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8  # 32**8 ≈ 10**12 codes: guessing one of a building's few thousand is hopeless
@@ -16,3 +18,15 @@ def new_code() -> str:
 def normalize(typed: str) -> str:
     """A code as a person may type it (lower case, O for 0, dashes) in canonical form."""
     return typed.upper().translate(_TYPED)
+
+
+def public_base_url() -> str:
+    """Where people reach this Wave: WAVE_PUBLIC_URL, else the address it serves on."""
+    config = current_app.config
+    base = config.get("WAVE_PUBLIC_URL") or f"http://{config['WAVE_HOST']}:{config['WAVE_PORT']}"
+    return base.rstrip("/")
+
+
+def tag_url(code: str) -> str:
+    """The tenant URL a tag's QR code opens (printed labels and downloads use this one)."""
+    return f"{public_base_url()}/q/{code}"
