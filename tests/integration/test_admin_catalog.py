@@ -42,10 +42,10 @@ def test_the_page_shows_groups_with_items_and_their_settings(world, anna):
     html = anna.get("/admin/categories").get_data(True)
     cleaning = html.index('id="cat-' + str(world.trash.parent_id) + '"')
     assert cleaning < html.index("Trash removal") < html.index("Wet cleaning")
-    row = re.search(rf'<tr id="cat-{world.wet.id}".*?</tr>', html, re.S).group(0)
-    assert "Cleaning" in row and "High" in row and "needed" in row
-    trash = re.search(rf'<tr id="cat-{world.trash.id}".*?</tr>', html, re.S).group(0)
-    assert "30 min" in trash and "4 h" in trash
+    row = re.search(rf'<li id="cat-{world.wet.id}".*?</li>', html, re.S).group(0)
+    assert "Cleaning" in row and "High" in row and "photo on completion" in row
+    trash = re.search(rf'<li id="cat-{world.trash.id}".*?</li>', html, re.S).group(0)
+    assert "response 30 min" in trash and "resolved 4 h" in trash
 
 
 def test_new_item_lands_in_its_group_and_on_the_tenant_form(client, world, anna):
@@ -238,7 +238,7 @@ def test_tenant_organisations_with_their_sla_class(world, anna):
     org = db.session.scalar(select(TenantOrg))
     assert (org.name, org.sla_class) == ("Nordlicht GmbH", "A")
     row = re.search(
-        rf'<tr id="tenant-{org.id}".*?</tr>', anna.get("/admin/tenants").get_data(True), re.S
+        rf'<li id="tenant-{org.id}".*?</li>', anna.get("/admin/tenants").get_data(True), re.S
     ).group(0)
     assert "Nordlicht GmbH" in row and ">A<" in row
 

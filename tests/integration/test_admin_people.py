@@ -201,7 +201,7 @@ def test_archived_person_cannot_sign_in_and_history_stays(app, world, anna, sign
     response = anna.post(url, data={"csrf_token": token(anna)}, follow_redirects=True)
     html = response.get_data(True)
     assert "Olga Petrova is archived" in html
-    assert "1 open requests are still assigned to them" in html
+    assert "1 open request is still assigned to them: reassign it." in html
 
     assert olga.get("/inbox").status_code == 302  # the open session ends
     with pytest.raises(AssertionError):

@@ -5,6 +5,7 @@ Nobody is deleted: archived accounts cannot sign in or be assigned, and keep the
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -114,7 +115,13 @@ def archive_user(user_id):
     open_work = open_work_of(person)
     flash(_("%(name)s is archived and can no longer sign in.", name=person.display_name))
     if open_work:
-        flash(_("%(n)s open requests are still assigned to them: reassign them.", n=open_work))
+        flash(
+            ngettext(
+                "%(num)d open request is still assigned to them: reassign it.",
+                "%(num)d open requests are still assigned to them: reassign them.",
+                open_work,
+            )
+        )
     return redirect(url_for("people.user", user_id=person.id), 303)
 
 
@@ -247,10 +254,7 @@ def archive_team(team_id):
     routed = catalog_admin.categories_routed_to(team)
     if routed:
         names = ", ".join(c.label for c in routed)
-        error = _(
-            "New requests for %(names)s still go to this team: choose another team for them first.",
-            names=names,
-        )
+        error = _("%(names)s still use this team: choose another team for them first.", names=names)
         return _team_page(team, 409, error=error)
     services.archive_team(team)
     flash(_("%(team)s is archived.", team=team.name))

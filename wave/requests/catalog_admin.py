@@ -43,7 +43,8 @@ def groups(*, also: Category | None = None) -> list[Category]:
 
 
 def categories_routed_to(team: Team) -> list[Category]:
-    """Active categories that send new requests to `team`: it cannot be archived meanwhile."""
+    """Active categories with `team` as their default (items send new requests there, groups
+    give it to new items): it cannot be archived meanwhile."""
     return list(
         db.session.scalars(
             select(Category)
