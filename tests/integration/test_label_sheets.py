@@ -37,10 +37,11 @@ CODES = random.Random()
 DPI = {"a4-3x8": 300, "a4-2x4": 300, "a5-poster": 150}
 PT_PER_MM = 72 / 25.4
 TOLERANCE_MM = 0.5
+# As long as a place's name may be: 120 characters.
 LONG_NAME = (
     "Conference room with an exceptionally long name that has to wrap and shrink, on the north "
     "side of the building next to the lifts"
-)
+)[:120]
 
 
 @pytest.fixture
