@@ -6,6 +6,7 @@ from wave.messenger.models import Message, MessageVersion, Thread  # noqa: F401
 from wave.qr.models import Asset, LabelOffset, LabelPrint, Location, QrTag, Site  # noqa: F401
 from wave.requests.models import (  # noqa: F401
     Category,
+    Lease,
     RequestAttachment,
     RequestEvent,
     ServiceRequest,

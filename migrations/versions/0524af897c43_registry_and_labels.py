@@ -40,6 +40,16 @@ def upgrade():
     with op.batch_alter_table('label_prints', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_label_prints_created_at'), ['created_at'], unique=False)
 
+    op.create_table('leases',
+    sa.Column('location_id', sa.Integer(), nullable=False),
+    sa.Column('tenant_org_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_leases_location_id_locations')),
+    sa.ForeignKeyConstraint(['tenant_org_id'], ['tenant_orgs.id'], name=op.f('fk_leases_tenant_org_id_tenant_orgs')),
+    sa.PrimaryKeyConstraint('location_id', name=op.f('pk_leases'))
+    )
+    with op.batch_alter_table('leases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_leases_tenant_org_id'), ['tenant_org_id'], unique=False)
+
     with op.batch_alter_table('assets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('site_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('external_id', sa.String(length=64), nullable=True))
@@ -78,5 +88,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_label_prints_created_at'))
 
     op.drop_table('label_prints')
+    with op.batch_alter_table('leases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_leases_tenant_org_id'))
+    op.drop_table('leases')
     op.drop_table('label_offsets')
     # ### end Alembic commands ###

@@ -3,10 +3,13 @@
 import pytest
 from sqlalchemy import func, select
 
+from tests.builders import report
 from tests.conftest import csrf_from
 from wave.extensions import db
 from wave.qr.models import Asset, Location, QrTag, Site
-from wave.requests.models import location_categories
+from wave.requests import services
+from wave.requests.models import TenantOrg, location_categories
+from wave.timeutil import now
 
 
 def post(client, url, data, page=None):
@@ -215,3 +218,48 @@ def test_staff_cannot_open_the_registry(world, signed_in):
     olga = signed_in(world.olga)
     for url in ("/admin/", "/admin/places", f"/admin/sites/{world.site.id}"):
         assert olga.get(url).status_code == 403
+
+
+def test_requests_from_a_leased_floor_carry_the_tenant_and_its_sla_class(admin, world):
+    acme = TenantOrg(name="Acme AG", sla_class="A")
+    db.session.add(acme)
+    db.session.commit()
+    url = f"/admin/locations/{world.floor.id}"
+    assert post(admin, f"{url}/tenant", {"tenant": acme.id}, url).status_code == 303
+    room_page = admin.get(f"/admin/locations/{world.room.id}").get_data(as_text=True)
+    assert "Inside a place rented by Acme AG." in room_page
+
+    from_room = report(world)
+    from_printer, _created = services.submit_from_tag(
+        world.printer_tag,
+        category=world.printer_problem,
+        description="Paper jam",
+        photos=[],
+        contact={},
+        submission_key=None,
+    )
+    assert from_room.asset_id is None and from_printer.asset_id == world.printer.id
+    for req in (from_room, from_printer):
+        assert (req.tenant_org_id, req.sla_class) == (acme.id, "A")
+
+    # an archived organisation no longer passes its class on
+    acme.archived_at = now()
+    db.session.commit()
+    later = report(world)
+    assert (later.tenant_org_id, later.sla_class) == (None, "B")
+
+
+def test_a_room_lease_wins_over_its_floor(admin, world):
+    floor_org, room_org = (
+        TenantOrg(name="Floor Co", sla_class="C"),
+        TenantOrg(name="Room Co", sla_class="A"),
+    )
+    db.session.add_all([floor_org, room_org])
+    db.session.commit()
+    for place, org in ((world.floor, floor_org), (world.room, room_org)):
+        url = f"/admin/locations/{place.id}"
+        post(admin, f"{url}/tenant", {"tenant": org.id}, url)
+    assert report(world).tenant_org_id == room_org.id
+    url = f"/admin/locations/{world.room.id}"
+    post(admin, f"{url}/tenant", {"tenant": 0}, url)
+    assert report(world).tenant_org_id == floor_org.id

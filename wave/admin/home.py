@@ -16,22 +16,22 @@ SECTIONS = (
     ("catalog.categories", _l("Categories")),
     ("catalog.tenants", _l("Tenants")),
 )
-
-
-SECTION_OF_BLUEPRINT = {"locations": "places"}
-"""Blueprints whose pages belong to another's section in the links."""
+SECTION_OF_BLUEPRINT = {"locations": "places.sites"}
+"""Blueprints whose pages belong to another blueprint's section."""
 
 
 @bp.app_context_processor
 def _sections():
-    def admin_sections():
-        """(endpoint, label, current) for each section this app has."""
-        here = SECTION_OF_BLUEPRINT.get(request.blueprint, request.blueprint)
-        return [
-            (e, label, e.split(".")[0] == here)
-            for e, label in SECTIONS
-            if e in current_app.view_functions
-        ]
+    def admin_sections(active: str | None = None):
+        """(endpoint, label, current) for each section this app has. The current one is
+        `active` (a page sets `active_section` where its blueprint serves two sections), else
+        the first section of the page's blueprint."""
+        if active is None:
+            blueprint = request.blueprint or ""
+            active = SECTION_OF_BLUEPRINT.get(blueprint) or next(
+                (e for e, _label in SECTIONS if e.startswith(blueprint + ".")), None
+            )
+        return [(e, label, e == active) for e, label in SECTIONS if e in current_app.view_functions]
 
     return {"admin_sections": admin_sections}
 

@@ -2,16 +2,18 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from wave.admin.access import registry_editor, registry_reader
-from wave.admin.place_forms import KIND_LABELS, AssetForm, LocationForm, OffersForm
+from wave.admin.place_forms import KIND_LABELS, AssetForm, LeaseForm, LocationForm, OffersForm
 from wave.admin.places import location_choices, site_tree
 from wave.extensions import db
 from wave.qr import services
 from wave.qr.models import Asset, Location
-from wave.requests import offers
+from wave.requests import offers, tenancy
 from wave.requests.forms import ActionForm
+from wave.requests.models import TenantOrg
 
 bp = Blueprint("locations", __name__, url_prefix="/admin")
 
@@ -107,6 +109,8 @@ def _location_page(loc, form, asset_form, status):
         form=form,
         asset_form=asset_form,
         offers_form=_offers_form(loc),
+        lease_form=_lease_form(loc),
+        inherited_tenant=tenancy.tenant_for(loc.parent) if loc.parent else None,
         tag=services.active_tag(loc),
         kinds=KIND_LABELS,
     ), status
@@ -120,6 +124,32 @@ def _find(nodes, ident):
         if found:
             return found
     return None
+
+
+@bp.post("/locations/<int:location_id>/tenant")
+@registry_editor
+def set_tenant(location_id):
+    loc = _get(Location, location_id)
+    form = _lease_form(loc)
+    if form.validate_on_submit():
+        org = db.session.get(TenantOrg, form.tenant.data) if form.tenant.data else None
+        tenancy.set_tenant(loc, org)
+        flash(_("Saved."))
+    return redirect(url_for("locations.location", location_id=loc.id, _anchor="tenant"), 303)
+
+
+def _lease_form(loc: Location) -> LeaseForm:
+    form = LeaseForm()
+    orgs = db.session.scalars(
+        select(TenantOrg).where(TenantOrg.archived_at.is_(None)).order_by(TenantOrg.name)
+    )
+    form.tenant.choices = [SelectChoice(0, _("Nobody (or as the place around it)"))] + [
+        SelectChoice(org.id, f"{org.name} ({org.sla_class})") for org in orgs
+    ]
+    if not form.is_submitted():
+        own = tenancy.own_tenant(loc)
+        form.tenant.data = own.id if own else 0
+    return form
 
 
 # ---------------------------------------------------------------- assets

@@ -60,3 +60,15 @@ class OffersForm(WaveForm):
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
+
+
+class LeaseForm(WaveForm):
+    tenant = SelectField(
+        _l("Rented by"),
+        coerce=int,
+        validate_choice=True,
+        description=_l(
+            "Requests from here, and from the rooms and equipment inside, get this "
+            "organisation and its SLA class."
+        ),
+    )

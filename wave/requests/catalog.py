@@ -49,8 +49,9 @@ def offered_categories(location: Location | None, asset: Asset | None) -> list[C
         node = node.parent
     if not chosen:
         return items
-    # Offering a group offers all its items.
-    return [c for c in items if c.id in chosen or c.parent_id in chosen]
+    # Offering a group offers all its items. A list whose items were all archived since
+    # offers everything rather than an empty form.
+    return [c for c in items if c.id in chosen or c.parent_id in chosen] or items
 
 
 def _ids(column, condition) -> set[int]:

@@ -70,6 +70,18 @@ class TenantOrg(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Lease(db.Model):
+    """Who rents a location (a room, a whole floor): requests from there, and from the rooms
+    and equipment inside it, carry that tenant organisation and its SLA class."""
+
+    __tablename__ = "leases"
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    tenant_org_id: Mapped[int] = mapped_column(ForeignKey("tenant_orgs.id"), index=True)
+
+    tenant_org: Mapped[TenantOrg] = relationship()
+
+
 class ServiceRequest(db.Model):
     __tablename__ = "service_requests"
     __table_args__ = (

@@ -12,7 +12,7 @@ from wave.files.models import Attachment
 from wave.messenger import services as messenger
 from wave.qr.models import Asset, Location, QrTag
 from wave.realtime import publish_after_commit
-from wave.requests import recipients
+from wave.requests import recipients, tenancy
 from wave.requests.models import (
     Category,
     RequestAttachment,
@@ -80,6 +80,8 @@ def _new_request(*, category: Category, location, asset, source, description, co
         requester_phone=contact.get("phone") or None,
         requester_email=contact.get("email") or None,
     )
+    if org := tenancy.tenant_for(location):
+        req.tenant_org_id, req.sla_class = org.id, org.sla_class
     created = now()
     req.created_at = created
     if category.response_minutes:
