@@ -14,7 +14,13 @@ from wave.files.images import Photo, read_photo
 from wave.qr.codes import new_code
 from wave.qr.models import Asset, Location, QrTag, Site
 from wave.requests import discussion, lifecycle, services
-from wave.requests.models import Category, TenantOrg, asset_categories, location_categories
+from wave.requests.models import (
+    Category,
+    Lease,
+    TenantOrg,
+    asset_categories,
+    location_categories,
+)
 from wave.timeutil import now, set_clock
 
 SITE_NAME = "Riverside Business Centre"
@@ -165,8 +171,13 @@ def load_demo() -> bool:
     users = _users(teams)
     groups, items = _categories(teams)
     site, rooms, assets = _building(groups)
-    for org, cls in (("Nordlicht GmbH", "A"), ("Brightway Ltd", "B"), ("Helix Labs", "C")):
-        db.session.add(TenantOrg(name=org, sla_class=cls))
+    for name, cls in (("Nordlicht GmbH", "A"), ("Brightway Ltd", "B"), ("Helix Labs", "C")):
+        org = TenantOrg(name=name, sla_class=cls)
+        db.session.add(org)
+        # Rooms are named after who rents them ("101 Nordlicht GmbH").
+        for room_name, room in rooms.items():
+            if room_name.endswith(name):
+                db.session.add(Lease(location=room, tenant_org=org))
     db.session.commit()
     _requests(users, items, rooms, assets)
     return True

@@ -6,7 +6,7 @@ from wave.auth.models import Team, User
 from wave.demo import load_demo, tenant_urls
 from wave.extensions import db
 from wave.qr.models import Asset, Location, QrTag
-from wave.requests.models import Category, RequestEvent, ServiceRequest
+from wave.requests.models import Category, Lease, RequestEvent, ServiceRequest
 
 
 def count(model):
@@ -30,6 +30,10 @@ def test_demo_loads_a_building_once(app, client):
     assert count(ServiceRequest) == 12
     assert {"new", "assigned", "in_progress", "on_hold", "done", "closed", "cancelled"} <= statuses
     assert count(RequestEvent) > 12
+    # rooms named after their tenant are leased to it; their requests carry its class
+    assert count(Lease) == 5  # 101 Nordlicht, 201 and 202 Brightway, 401 and 402 Helix
+    classes = set(db.session.scalars(select(ServiceRequest.sla_class)))
+    assert "A" in classes and "B" in classes
     before = {m: count(m) for m in (Location, Asset, User, ServiceRequest, QrTag, RequestEvent)}
     assert load_demo() is False
     assert {m: count(m) for m in before} == before

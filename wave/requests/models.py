@@ -79,6 +79,7 @@ class Lease(db.Model):
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
     tenant_org_id: Mapped[int] = mapped_column(ForeignKey("tenant_orgs.id"), index=True)
 
+    location: Mapped[Location] = relationship()
     tenant_org: Mapped[TenantOrg] = relationship()
 
 
