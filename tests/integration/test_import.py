@@ -3,6 +3,7 @@ the admin pages, on the test database (SQLite, or PostgreSQL with WAVE_TEST_DATA
 
 import csv
 import io
+import threading
 import time
 
 import openpyxl
@@ -118,7 +119,7 @@ def test_cp1251_semicolon_csv_with_cyrillic_names_imports(world, admin):
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")  # really the Windows encoding
     page = import_file(admin, data, "места.csv", world.site.id)
-    assert "3 new" in page
+    assert "New: 3, updated: 0, unchanged: 0, new QR tags: 3." in page
     room = place("К101")
     assert room.name == "Переговорная «Дуб»; большая" and room.kind == "room"
     assert room.parent.name == "Первый этаж"
@@ -301,7 +302,7 @@ def test_reimport_updates_without_duplicates(world, admin):
     import_file(admin, csv_bytes(BUILDING), "v1.csv", world.site.id)
     first = counts()
     again = import_file(admin, csv_bytes(BUILDING), "v1-again.csv", world.site.id)
-    assert "0 new, 0 updated, 4 unchanged; 0 new QR tags" in again
+    assert "New: 0, updated: 0, unchanged: 4, new QR tags: 0." in again
     assert counts() == first
     changed = [row[:] for row in BUILDING]
     changed[1][3] = "201 Office (renamed)"
@@ -461,3 +462,32 @@ def test_posts_need_the_csrf_token(world, admin):
     assert 'name="csrf_token"' in admin.get(url).get_data(True)
     assert admin.post(url, data={}).status_code == 400
     assert place("F2") is None
+
+
+def test_two_commits_at_the_same_moment_import_once(app, world):
+    """Two server processes commit the same file at once (a double-click): one writes it, the
+    other waits for it and finds nothing left to do."""
+    table = read_table(csv_bytes(BUILDING), "v1.csv", max_rows=100, max_bytes=10**6)
+    site_id = world.site.id  # read here: sessions are per thread
+    barrier = threading.Barrier(2, timeout=20)
+    outcomes = []
+
+    def attempt():
+        with app.app_context():
+            barrier.wait()
+            try:
+                plan = importer.apply_import(site_id, table)
+                outcomes.append((plan.counts["new"], plan.counts["unchanged"], plan.tags))
+            except Exception as exc:  # noqa: BLE001  (reported by the assertion below)
+                outcomes.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert all(isinstance(outcome, tuple) for outcome in outcomes), outcomes
+    assert sorted(outcomes) == [(0, 4, 0), (4, 0, 3)]
+    assert counts() == (2 + 3, 1 + 1, 3 + 3)

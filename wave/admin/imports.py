@@ -112,7 +112,7 @@ def preview(token):
     upload, site = _upload(token)
     done = import_uploads.done(upload)
     plan = None if done else importer.plan_import(site.id, _table(upload))
-    return _preview(upload, site, plan, done)
+    return _preview(token, upload, site, plan, done)
 
 
 @bp.post("/import/preview/<token>")
@@ -124,12 +124,12 @@ def commit(token):
         return redirect(url_for("imports.index"), 303)
     plan = importer.apply_import(site.id, _table(upload))
     if not plan.ok:
-        return _preview(upload, site, plan, done)
+        return _preview(token, upload, site, plan, done)
     import_uploads.mark_done(upload, _summary(plan))
     flash(
         _(
-            "Imported into %(site)s: %(new)s new, %(updated)s updated, %(unchanged)s "
-            "unchanged; %(tags)s new QR tags.",
+            "Imported into %(site)s. New: %(new)s, updated: %(updated)s, unchanged: "
+            "%(unchanged)s, new QR tags: %(tags)s.",
             site=site.name,
             **_summary(plan),
         )
@@ -199,9 +199,10 @@ def _summary(plan) -> dict:
     }
 
 
-def _preview(upload, site, plan, done):
+def _preview(token, upload, site, plan, done):
     return render_template(
         "admin/imports/preview.html",
+        token=token,
         upload=upload,
         site=site,
         plan=plan,

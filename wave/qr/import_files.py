@@ -9,7 +9,7 @@ import io
 import warnings
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 
@@ -158,6 +158,8 @@ def _cell_text(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # an id typed as 101 is stored as a number: keep it "101"
+    if isinstance(value, datetime) and value.time() == time():
+        value = value.date()  # Excel keeps every date as a date and time
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
