@@ -18,25 +18,18 @@ from wave.requests.models import TenantOrg
 bp = Blueprint("locations", __name__, url_prefix="/admin")
 
 
-def _get(model, ident: int):
-    thing = db.session.get(model, ident)
-    if thing is None:
-        abort(404)
-    return thing
-
-
 # ---------------------------------------------------------------- locations
 @bp.get("/locations/<int:location_id>")
 @registry_reader
 def location(location_id):
-    loc = _get(Location, location_id)
+    loc = db.get_or_404(Location, location_id)
     return _location_page(loc, _edit_form(loc), _asset_form(loc), 200)
 
 
 @bp.post("/locations/<int:location_id>")
 @registry_editor
 def update_location(location_id):
-    loc = _get(Location, location_id)
+    loc = db.get_or_404(Location, location_id)
     form = _edit_form(loc)
     if not form.validate_on_submit():
         return _location_page(loc, form, _asset_form(loc), 422)
@@ -55,7 +48,7 @@ def update_location(location_id):
 @bp.post("/locations/<int:location_id>/archive")
 @registry_editor
 def archive_location(location_id):
-    loc = _get(Location, location_id)
+    loc = db.get_or_404(Location, location_id)
     if ActionForm().validate_on_submit():
         restore = request.form.get("restore") == "1"
         count = services.set_location_archived(loc, not restore)
@@ -70,7 +63,7 @@ def archive_location(location_id):
 @bp.post("/locations/<int:location_id>/assets")
 @registry_editor
 def create_asset(location_id):
-    loc = _get(Location, location_id)
+    loc = db.get_or_404(Location, location_id)
     form = _asset_form(loc)
     if not form.validate_on_submit():
         return _location_page(loc, _edit_form(loc), form, 422)
@@ -129,7 +122,7 @@ def _find(nodes, ident):
 @bp.post("/locations/<int:location_id>/tenant")
 @registry_editor
 def set_tenant(location_id):
-    loc = _get(Location, location_id)
+    loc = db.get_or_404(Location, location_id)
     form = _lease_form(loc)
     if form.validate_on_submit():
         org = db.session.get(TenantOrg, form.tenant.data) if form.tenant.data else None
@@ -156,14 +149,14 @@ def _lease_form(loc: Location) -> LeaseForm:
 @bp.get("/assets/<int:asset_id>")
 @registry_reader
 def asset(asset_id):
-    thing = _get(Asset, asset_id)
+    thing = db.get_or_404(Asset, asset_id)
     return _asset_page(thing, _asset_edit_form(thing), 200)
 
 
 @bp.post("/assets/<int:asset_id>")
 @registry_editor
 def update_asset(asset_id):
-    thing = _get(Asset, asset_id)
+    thing = db.get_or_404(Asset, asset_id)
     form = _asset_edit_form(thing)
     if not form.validate_on_submit():
         return _asset_page(thing, form, 422)
@@ -180,7 +173,7 @@ def update_asset(asset_id):
 @bp.post("/assets/<int:asset_id>/archive")
 @registry_editor
 def archive_asset(asset_id):
-    thing = _get(Asset, asset_id)
+    thing = db.get_or_404(Asset, asset_id)
     if ActionForm().validate_on_submit():
         services.set_asset_archived(thing, request.form.get("restore") != "1")
     return redirect(url_for("locations.asset", asset_id=thing.id), 303)
@@ -208,9 +201,9 @@ def _asset_page(thing, form, status):
 # ---------------------------------------------------------------- offers and tags
 def _place(kind: str, ident: int):
     if kind == "assets":
-        return _get(Asset, ident)
+        return db.get_or_404(Asset, ident)
     if kind == "locations":
-        return _get(Location, ident)
+        return db.get_or_404(Location, ident)
     abort(404)
 
 

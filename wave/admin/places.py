@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from wtforms import SelectChoice
@@ -15,13 +15,6 @@ from wave.qr.models import Asset, Location, QrTag, Site
 from wave.requests.forms import ActionForm
 
 bp = Blueprint("places", __name__, url_prefix="/admin")
-
-
-def _get(model, ident: int):
-    thing = db.session.get(model, ident)
-    if thing is None:
-        abort(404)
-    return thing
 
 
 # ---------------------------------------------------------------- sites
@@ -56,14 +49,14 @@ def _sites_page(form, status):
 @bp.get("/sites/<int:site_id>")
 @registry_reader
 def site(site_id):
-    site = _get(Site, site_id)
+    site = db.get_or_404(Site, site_id)
     return _site_page(site, SiteForm(obj=site), _location_form(site), 200)
 
 
 @bp.post("/sites/<int:site_id>")
 @registry_editor
 def update_site(site_id):
-    site = _get(Site, site_id)
+    site = db.get_or_404(Site, site_id)
     form = SiteForm()
     if not form.validate_on_submit():
         return _site_page(site, form, _location_form(site), 422)
@@ -77,7 +70,7 @@ def update_site(site_id):
 @bp.post("/sites/<int:site_id>/archive")
 @registry_editor
 def archive_site(site_id):
-    site = _get(Site, site_id)
+    site = db.get_or_404(Site, site_id)
     if ActionForm().validate_on_submit():
         services.set_site_archived(site, request.form.get("restore") != "1")
     return redirect(url_for("places.site", site_id=site.id), 303)
@@ -86,7 +79,7 @@ def archive_site(site_id):
 @bp.post("/sites/<int:site_id>/locations")
 @registry_editor
 def create_location(site_id):
-    site = _get(Site, site_id)
+    site = db.get_or_404(Site, site_id)
     form = _location_form(site)
     if not form.validate_on_submit():
         return _site_page(site, SiteForm(obj=site), form, 422)
