@@ -1,8 +1,10 @@
 """Writing a checked import plan: a few bulk statements per kind of change (one insert per
 level of the location tree), never a query per row. Called by importer.apply_import(),
-inside its transaction; nothing here commits."""
+inside its transaction; nothing here commits but refresh_statistics(), called after it."""
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from flask import current_app
+from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from wave.extensions import db
 from wave.qr.codes import new_code
@@ -145,3 +147,23 @@ def fresh_codes(count: int) -> list[str]:
             taken = set(db.session.scalars(select(_T.c.code).where(_T.c.code.in_(chunk))))
             codes.update(c for c in chunk if c not in taken)
     return list(codes)
+
+
+ANALYZE_AFTER = 1000
+"""New rows after which PostgreSQL's table statistics are refreshed at once."""
+
+
+def refresh_statistics() -> None:
+    """Refresh PostgreSQL's statistics of the tables an import fills. Commits."""
+    # PostgreSQL plans from statistics that autovacuum refreshes only a while later: until
+    # then it takes the tables just filled for nearly empty, and joins them row by row
+    # (measured: 1.3 s instead of 4 ms to find a 10,000-place site's tagged assets).
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    tables = "locations, assets, qr_tags, location_categories, asset_categories"
+    try:
+        db.session.execute(text(f"ANALYZE {tables}"))
+        db.session.commit()
+    except SQLAlchemyError:  # e.g. not the tables' owner: only slower until autovacuum runs
+        db.session.rollback()
+        current_app.logger.warning("import: could not ANALYZE %s", tables, exc_info=True)
