@@ -196,11 +196,16 @@ def render_sheet(
     return out.getvalue()
 
 
-def _draw_qr(canvas: Canvas, tpl: Template, box: Box, url: str) -> None:
+def qr_modules(url: str) -> list[list[bool]]:
+    """The QR symbol for `url`, error correction M, without its quiet zone: True is dark."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
     code.add_data(url)
     code.make(fit=True)
-    modules = code.modules
+    return code.modules
+
+
+def _draw_qr(canvas: Canvas, tpl: Template, box: Box, url: str) -> None:
+    modules = qr_modules(url)
     module = box.width / (len(modules) + 2 * QUIET_MODULES) * mm
     # Drawn in module units, rows counting down: each run of dark modules in a row is one
     # rectangle of whole numbers, quick to write and exact at any printer's resolution.
