@@ -139,3 +139,9 @@ def test_archived_floor_drops_out_of_the_selection(admin, world):
     html = admin.get(f"/admin/labels?site={world.site.id}").get_data(as_text=True)
     assert "RM000001" not in html and "No labels match" in html
     assert db.session.get(Location, world.floor.id).archived_at is not None
+
+
+def test_instruction_language_follows_the_page(world, signed_in, app):
+    anna = signed_in(world.anna)
+    page = anna.get("/admin/labels", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert '<option selected value="ru">' in page or 'value="ru" selected' in page

@@ -34,6 +34,8 @@ def _tag_url():
 @registry_reader
 def index():
     selection = SelectionForm(formdata=request.args)
+    if "language" not in request.args:
+        selection.language.data = _language()  # the labels speak as the page does
     return _page(selection, PrintForm(formdata=None), 200)
 
 
@@ -212,4 +214,5 @@ def _calibration_page(forms: dict, status: int):
 
 
 def _language() -> str:
-    return str(get_locale())
+    locale = str(get_locale())
+    return locale if locale in ("en", "ru") else "en"

@@ -201,26 +201,27 @@ def _columns(header: list[str]) -> list[str]:
     while found and not found[-1]:
         found.pop()  # trailing empty header cells (a spreadsheet's stray formatting)
     columns = [_HEADERS.get(_header_key(h)) for h in found]
-    unknown = [h or "(empty)" for h, c in zip(found, columns, strict=True) if c is None]
+    empty = str(_l("(empty)"))
+    unknown = [h or empty for h, c in zip(found, columns, strict=True) if c is None]
     missing = [c for c in REQUIRED if c not in columns]
     doubled = sorted({c for c in columns if c and columns.count(c) > 1})
     if unknown or missing or doubled:
+        # Each part is translated on its own: pybabel does not see calls nested in a call.
+        parts = []
+        if unknown:
+            parts.append(str(_l("unknown: %(n)s", n=", ".join(unknown))))
+        if missing:
+            parts.append(str(_l("missing: %(n)s", n=", ".join(missing))))
+        if doubled:
+            parts.append(str(_l("twice: %(n)s", n=", ".join(doubled))))
         raise ImportFileError(
             _l(
                 "The columns are not right (%(problem)s). Expected a header row with: "
                 "%(expected)s (required: %(required)s). Found: %(found)s.",
-                problem="; ".join(
-                    part
-                    for part in (
-                        unknown and str(_l("unknown: %(n)s", n=", ".join(unknown))),
-                        missing and str(_l("missing: %(n)s", n=", ".join(missing))),
-                        doubled and str(_l("twice: %(n)s", n=", ".join(doubled))),
-                    )
-                    if part
-                ),
+                problem="; ".join(parts),
                 expected=", ".join(COLUMNS),
                 required=", ".join(REQUIRED),
-                found=", ".join(h or "(empty)" for h in found) or "—",
+                found=", ".join(h or empty for h in found) or "—",
             )
         )
     return columns
