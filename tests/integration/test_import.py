@@ -119,7 +119,7 @@ def test_cp1251_semicolon_csv_with_cyrillic_names_imports(world, admin):
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")  # really the Windows encoding
     page = import_file(admin, data, "места.csv", world.site.id)
-    assert "New: 3, updated: 0, unchanged: 0, new QR tags: 3." in page
+    assert "3 new, 0 updated, 0 unchanged, 3 new QR tags." in page
     room = place("К101")
     assert room.name == "Переговорная «Дуб»; большая" and room.kind == "room"
     assert room.parent.name == "Первый этаж"
@@ -302,7 +302,7 @@ def test_reimport_updates_without_duplicates(world, admin):
     import_file(admin, csv_bytes(BUILDING), "v1.csv", world.site.id)
     first = counts()
     again = import_file(admin, csv_bytes(BUILDING), "v1-again.csv", world.site.id)
-    assert "New: 0, updated: 0, unchanged: 4, new QR tags: 0." in again
+    assert "0 new, 0 updated, 4 unchanged, 0 new QR tags." in again
     assert counts() == first
     changed = [row[:] for row in BUILDING]
     changed[1][3] = "201 Office (renamed)"

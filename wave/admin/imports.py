@@ -128,8 +128,8 @@ def commit(token):
     import_uploads.mark_done(upload, _summary(plan))
     flash(
         _(
-            "Imported into %(site)s. New: %(new)s, updated: %(updated)s, unchanged: "
-            "%(unchanged)s, new QR tags: %(tags)s.",
+            "Imported into %(site)s: %(new)s new, %(updated)s updated, %(unchanged)s "
+            "unchanged, %(tags)s new QR tags.",
             site=site.name,
             **_summary(plan),
         )
