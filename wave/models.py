@@ -2,7 +2,15 @@
 
 from wave.auth.models import Team, User, team_members  # noqa: F401
 from wave.files.models import Attachment  # noqa: F401
-from wave.messenger.models import Message, MessageVersion, Thread  # noqa: F401
+from wave.messenger.models import (  # noqa: F401
+    Mention,
+    Message,
+    MessageAttachment,
+    MessageVersion,
+    Reaction,
+    Thread,
+    ThreadMember,
+)
 from wave.qr.models import Asset, LabelOffset, LabelPrint, Location, QrTag, Site  # noqa: F401
 from wave.requests.models import (  # noqa: F401
     Category,
@@ -12,5 +20,7 @@ from wave.requests.models import (  # noqa: F401
     ServiceRequest,
     TenantOrg,
     asset_categories,
+    chat_categories,
     location_categories,
 )
+from wave.settings import Setting  # noqa: F401,E402

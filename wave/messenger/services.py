@@ -1,45 +1,143 @@
-"""Messenger actions: the only code that writes threads and messages. They do not commit:
-the caller's action (a request service, a chat route) owns the transaction."""
+"""Messenger actions on threads and messages. Functions here do not commit: the caller's action
+(wave.messenger.chats for chats, a request service for a request's discussion) owns the
+transaction and publishes after it.
 
-from sqlalchemy import select
+Messages are edited, never deleted; a resend with the same client id finds the message
+instead of making a second one.
+"""
 
+import re
+
+from sqlalchemy import func, select, update
+
+from wave.auth.models import User
 from wave.extensions import db
-from wave.messenger.models import Message, MessageVersion, Thread
+from wave.files.models import Attachment
+from wave.messenger.models import (
+    Mention,
+    Message,
+    MessageAttachment,
+    MessageVersion,
+    Reaction,
+    Thread,
+    ThreadMember,
+)
 from wave.timeutil import now
 
 MAX_BODY = 4000
+MAX_PHOTOS = 10
+REACTIONS = ("👍", "✅", "👀", "🙏", "❤️", "😂")
+"""The reactions offered: a fixed, short set, quick to tap with gloves on."""
+
+_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.-]{2,64})")
 
 
 class MessageError(ValueError):
     pass
 
 
-def open_thread(kind: str, title: str | None = None) -> Thread:
-    thread = Thread(kind=kind, title=title)
+# ---------------------------------------------------------------- threads
+def open_thread(kind: str, title: str | None = None, **fields) -> Thread:
+    thread = Thread(kind=kind, title=title, **fields)
     db.session.add(thread)
     return thread
 
 
-def post(thread: Thread, author, body: str, client_id: str | None = None) -> tuple[Message, bool]:
-    """Add a message; returns (message, created). A known client_id returns the stored one."""
-    body = _clean(body)
+def direct_key(a: User, b: User) -> str:
+    low, high = sorted((a.id, b.id))
+    return f"{low}:{high}"
+
+
+def find_direct(a: User, b: User) -> Thread | None:
+    return db.session.scalar(select(Thread).where(Thread.direct_key == direct_key(a, b)))
+
+
+def add_members(thread: Thread, users) -> list[ThreadMember]:
+    """Adds the users not yet in the thread; returns the new memberships."""
+    present = set(
+        db.session.scalars(select(ThreadMember.user_id).where(ThreadMember.thread_id == thread.id))
+    )
+    added = [
+        ThreadMember(thread=thread, user_id=user.id) for user in users if user.id not in present
+    ]
+    db.session.add_all(added)
+    return added
+
+
+def member(thread: Thread, user: User) -> ThreadMember | None:
+    return db.session.get(ThreadMember, (thread.id, user.id))
+
+
+def member_ids(thread: Thread) -> list[int]:
+    return list(
+        db.session.scalars(select(ThreadMember.user_id).where(ThreadMember.thread_id == thread.id))
+    )
+
+
+# ---------------------------------------------------------------- messages
+def post(
+    thread: Thread,
+    author: User,
+    body: str,
+    client_id: str | None = None,
+    *,
+    reply_to: Message | None = None,
+    photos: list[Attachment] = (),
+    kind: str = "text",
+    request_id: int | None = None,
+) -> tuple[Message, bool]:
+    """Adds a message; returns (message, created). A known client_id returns the stored one.
+
+    A message with photos may have no text. The author has read their own message.
+    """
     if client_id:
         existing = db.session.scalar(
             select(Message).where(Message.author_id == author.id, Message.client_id == client_id)
         )
         if existing:
             return existing, False
-    message = Message(thread_id=thread.id, author_id=author.id, body=body, client_id=client_id)
+    body = _clean(body, allow_empty=bool(photos) or kind != "text")
+    if len(photos) > MAX_PHOTOS:
+        raise MessageError("too many photos")
+    if reply_to is not None and reply_to.thread_id != thread.id:
+        raise MessageError("reply to another chat")
+    message = Message(
+        thread_id=thread.id,
+        author_id=author.id,
+        body=body,
+        client_id=client_id,
+        kind=kind,
+        reply_to_id=reply_to.id if reply_to else None,
+        request_id=request_id,
+    )
     db.session.add(message)
     db.session.flush()
+    db.session.add_all(
+        MessageAttachment(message_id=message.id, attachment_id=photo.id, position=index)
+        for index, photo in enumerate(photos)
+    )
+    thread.last_message_id = message.id
+    db.session.execute(
+        update(ThreadMember)
+        .where(ThreadMember.thread_id == thread.id, ThreadMember.user_id == author.id)
+        .values(last_read_id=message.id)
+    )
     return message, True
+
+
+def mentioned(thread: Thread, message: Message, candidates: list[User]) -> list[User]:
+    """Records who the message names with @username among `candidates`; returns them."""
+    names = {name.lower() for name in _MENTION.findall(message.body)}
+    found = [u for u in candidates if u.username.lower() in names and u.id != message.author_id]
+    db.session.add_all(Mention(message_id=message.id, user_id=u.id) for u in found)
+    return found
 
 
 def edit(message: Message, editor, body: str) -> Message:
     """Replace a message's text, keeping the previous text as a version. Only its author edits."""
-    if editor.id != message.author_id:
+    if editor.id != message.author_id or message.kind != "text":
         raise PermissionError("only the author edits a message")
-    body = _clean(body)
+    body = _clean(body, allow_empty=bool(message.attachments))
     if body == message.body:
         return message
     written_at = message.edited_at or message.created_at
@@ -49,17 +147,81 @@ def edit(message: Message, editor, body: str) -> Message:
     return message
 
 
-def messages_of(thread_id: int) -> list[Message]:
+def react(message: Message, user: User, emoji: str) -> bool:
+    """Toggles a reaction; returns whether it is now there."""
+    if emoji not in REACTIONS:
+        raise MessageError("unknown reaction")
+    existing = db.session.get(Reaction, (message.id, user.id, emoji))
+    if existing:
+        db.session.delete(existing)
+        return False
+    db.session.add(Reaction(message_id=message.id, user_id=user.id, emoji=emoji))
+    return True
+
+
+def mark_read(thread: Thread, user: User, message_id: int) -> bool:
+    """Moves the user's read mark forward (never back) to `message_id` of this thread."""
+    newest = thread.last_message_id or 0
+    target = min(message_id, newest)
+    result = db.session.execute(
+        update(ThreadMember)
+        .where(
+            ThreadMember.thread_id == thread.id,
+            ThreadMember.user_id == user.id,
+            ThreadMember.last_read_id < target,
+        )
+        .values(last_read_id=target)
+    )
+    return result.rowcount > 0
+
+
+def messages_of(thread_id: int, *, after: int = 0, before: int | None = None, limit=None):
+    """A thread's messages, oldest first: those after `after`, or the last `limit` before
+    `before` (keyset pages for scrolling back)."""
+    query = select(Message).where(Message.thread_id == thread_id, Message.id > after)
+    if before is not None:
+        query = query.where(Message.id < before)
+    if limit is not None:
+        newest = db.session.scalars(query.order_by(Message.id.desc()).limit(limit)).all()
+        return newest[::-1]
+    return list(db.session.scalars(query.order_by(Message.id)))
+
+
+def readers(message: Message) -> list[User]:
+    """The members (other than its author) whose read mark has passed this message."""
     return list(
         db.session.scalars(
-            select(Message).where(Message.thread_id == thread_id).order_by(Message.id)
+            select(User)
+            .join(ThreadMember, ThreadMember.user_id == User.id)
+            .where(
+                ThreadMember.thread_id == message.thread_id,
+                ThreadMember.last_read_id >= message.id,
+                User.id != message.author_id,
+            )
+            .order_by(User.display_name)
         )
     )
 
 
-def _clean(body: str) -> str:
+def unread_counts(user: User) -> dict[int, int]:
+    """Unread messages by others in each of the user's chats, in one query."""
+    rows = db.session.execute(
+        select(ThreadMember.thread_id, func.count(Message.id))
+        .join(
+            Message,
+            (Message.thread_id == ThreadMember.thread_id)
+            & (Message.id > ThreadMember.last_read_id)
+            & (Message.author_id != user.id),
+        )
+        .where(ThreadMember.user_id == user.id)
+        .group_by(ThreadMember.thread_id)
+    )
+    return dict(rows.all())
+
+
+def _clean(body: str, *, allow_empty: bool = False) -> str:
     body = (body or "").strip()
-    if not body:
+    if not body and not allow_empty:
         raise MessageError("empty")
     if len(body) > MAX_BODY:
         raise MessageError("too long")

@@ -32,6 +32,14 @@ asset_categories = Table(
     Column("category_id", ForeignKey("categories.id"), primary_key=True),
 )
 
+chat_categories = Table(
+    "chat_categories",
+    db.metadata,
+    Column("thread_id", ForeignKey("threads.id"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id"), primary_key=True),
+)
+"""What a team chat offers when a message becomes a request ("trash removal", "wet cleaning")."""
+
 
 class Category(db.Model):
     """A request type. Groups (Cleaning, Electrical …) are categories without a parent;
@@ -137,8 +145,8 @@ class ServiceRequest(db.Model):
     """Secret part of the tenant's /t/<token> link: the only key to the public page."""
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     """Sent with the form; a retried or double-tapped submit finds the request it made."""
-    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"))
-    source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"), index=True)
+    source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
 
     category: Mapped[Category] = relationship()
     site: Mapped[Site] = relationship()

@@ -1,0 +1,170 @@
+"""Chat actions: each commits, then tells the people in the chat (after the commit, so a
+message is stored before anyone hears of it)."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from wave.auth.models import Team, User
+from wave.extensions import db
+from wave.files.models import Attachment
+from wave.messenger import services
+from wave.messenger.access import rooms_for
+from wave.messenger.models import Message, Thread, ThreadMember
+from wave.realtime import publish_after_commit, user_room
+
+
+class ChatError(ValueError):
+    """A chat action refused; the message is for the person who tried."""
+
+
+def direct_chat(user: User, other: User) -> Thread:
+    """The one chat of two people, made the first time. Commits."""
+    if other.id == user.id:
+        raise ChatError(_l("Pick someone else to write to."))
+    thread = services.find_direct(user, other)
+    if thread is None:
+        thread = services.open_thread(
+            "direct", created_by_id=user.id, direct_key=services.direct_key(user, other)
+        )
+        db.session.flush()
+        services.add_members(thread, [user, other])
+        db.session.commit()
+    return thread
+
+
+def create_group(creator: User, title: str, people: list[User]) -> Thread:
+    """A group chat of the creator and `people`. Commits; tells the new members."""
+    title = (title or "").strip()
+    if not title:
+        raise ChatError(_l("Give the group a name."))
+    thread = services.open_thread("group", title[:160], created_by_id=creator.id)
+    db.session.flush()
+    added = services.add_members(thread, [creator, *people])
+    _tell_added(thread, added)
+    db.session.commit()
+    return thread
+
+
+def add_people(thread: Thread, actor: User, people: list[User]) -> int:
+    """Adds people to a group chat; they see its whole history. Commits; returns how many."""
+    if thread.kind != "group":
+        raise ChatError(_l("People join team chats with their team, and direct chats are for two."))
+    added = services.add_members(thread, people)
+    _tell_added(thread, added)
+    db.session.commit()
+    return len(added)
+
+
+def team_chat(team: Team) -> Thread:
+    """The team's chat, made the first time. Commits."""
+    thread = db.session.scalar(select(Thread).where(Thread.team_id == team.id))
+    if thread is None:
+        thread = services.open_thread("team", team.name, team_id=team.id)
+        db.session.commit()
+    return thread
+
+
+def join_if_allowed(thread: Thread, user: User) -> ThreadMember | None:
+    """A membership row for someone who may read a team or request thread (it keeps their
+    read mark). Commits when it makes one."""
+    row = services.member(thread, user)
+    if row is None and thread.kind in ("team", "request"):
+        (row,) = services.add_members(thread, [user])
+        db.session.commit()
+    return row
+
+
+def send(
+    thread: Thread,
+    author: User,
+    body: str,
+    client_id: str | None = None,
+    *,
+    reply_to: Message | None = None,
+    photos: list[Attachment] = (),
+) -> tuple[Message, bool]:
+    """Posts a message. A resend with the same client id returns the first (created False).
+    Commits; publishes chat-message-posted to the chat and chat-mentioned to the @named."""
+    try:
+        message, created = services.post(
+            thread, author, body, client_id, reply_to=reply_to, photos=photos
+        )
+    except services.MessageError:
+        raise ChatError(_l("Write a message or add a photo (at most 4000 characters).")) from None
+    if created:
+        candidates = _readers(thread)
+        for person in services.mentioned(thread, message, candidates):
+            publish_after_commit(
+                "chat-mentioned",
+                {"thread_id": thread.id, "message_id": message.id},
+                to={user_room(person.id)},
+            )
+        publish_after_commit("chat-message-posted", _event(message), to=rooms_for(thread))
+        db.session.commit()
+    return message, created
+
+
+def edit(message: Message, editor: User, body: str) -> Message:
+    """Changes one's own message; the earlier text stays readable. Commits; publishes."""
+    try:
+        services.edit(message, editor, body)
+    except PermissionError:
+        raise ChatError(_l("You can only edit your own messages.")) from None
+    except services.MessageError:
+        raise ChatError(_l("Write a message or add a photo (at most 4000 characters).")) from None
+    _changed(message)
+    return message
+
+
+def react(message: Message, user: User, emoji: str) -> bool:
+    """Toggles a reaction. Commits; publishes."""
+    try:
+        present = services.react(message, user, emoji)
+    except services.MessageError:
+        raise ChatError(_l("Pick one of the reactions offered.")) from None
+    _changed(message)
+    return present
+
+
+def read(thread: Thread, user: User, message_id: int) -> None:
+    """Marks the chat read up to a message. Commits; tells the chat (read receipts) and the
+    reader's other devices (unread counts)."""
+    join_if_allowed(thread, user)
+    if services.mark_read(thread, user, message_id):
+        publish_after_commit(
+            "chat-read",
+            {"thread_id": thread.id, "user_id": user.id, "message_id": message_id},
+            to=rooms_for(thread) | {user_room(user.id)},
+        )
+        db.session.commit()
+
+
+def mute(thread: Thread, user: User, muted: bool) -> None:
+    row = join_if_allowed(thread, user)
+    if row is None:
+        raise ChatError(_l("You are not in this chat."))
+    row.muted = muted
+    db.session.commit()
+
+
+def _readers(thread: Thread) -> list[User]:
+    if thread.kind == "team":
+        team = db.session.get(Team, thread.team_id)
+        return [u for u in team.members if u.is_active]
+    ids = services.member_ids(thread)
+    return list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+
+
+def _changed(message: Message) -> None:
+    thread = db.session.get(Thread, message.thread_id)
+    publish_after_commit("chat-message-changed", _event(message), to=rooms_for(thread))
+    db.session.commit()
+
+
+def _tell_added(thread: Thread, added: list[ThreadMember]) -> None:
+    rooms = {user_room(row.user_id) for row in added}
+    publish_after_commit("chat-added", {"thread_id": thread.id}, to=rooms)
+
+
+def _event(message: Message) -> dict:
+    return {"thread_id": message.thread_id, "message_id": message.id}
