@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from wave.auth.models import Team, User
 from wave.extensions import db
 from wave.files.images import Photo, read_photo
-from wave.qr.codes import new_code
+from wave.qr.codes import new_code, public_base_url
 from wave.qr.models import Asset, Location, QrTag, Site
 from wave.requests import discussion, lifecycle, services
 from wave.requests.models import (
@@ -441,10 +441,7 @@ def tenant_urls(base_url: str, limit: int = 3) -> list[tuple[str, str]]:
 
 
 def print_welcome(app):
-    base = (
-        app.config["WAVE_PUBLIC_URL"]
-        or f"http://{app.config['WAVE_HOST']}:{app.config['WAVE_PORT']}"
-    )
+    base = public_base_url()  # what the printed labels hold too
     print(
         f"\nWave demo is ready.\n  Staff app: {base}/login  (users: "
         + ", ".join(u[0] for u in USERS)
