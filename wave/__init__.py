@@ -106,6 +106,8 @@ def _async_mode() -> str:
 def _register_blueprints(app):
     from wave.admin import catalog, home, imports, labels, locations, people, places
     from wave.auth import routes as auth_routes
+    from wave.directory import routes as directory_routes
+    from wave.messenger import routes as chat_routes
     from wave.pwa import routes as pwa_routes
     from wave.requests import desk, public, staff
     from wave.web import filters
@@ -115,6 +117,8 @@ def _register_blueprints(app):
     app.register_blueprint(staff.bp)
     app.register_blueprint(desk.bp)
     app.register_blueprint(pwa_routes.bp)
+    app.register_blueprint(chat_routes.bp)
+    app.register_blueprint(directory_routes.bp)
     for module in (home, places, locations, labels, imports, people, catalog):
         app.register_blueprint(module.bp)
     filters.init_app(app)

@@ -1,0 +1,1 @@
+"""Colleagues: the staff directory with each person's workload light."""
