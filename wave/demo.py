@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from wave.auth.models import Team, User
 from wave.extensions import db
 from wave.files.images import Photo, read_photo
-from wave.qr.codes import new_code, public_base_url
+from wave.qr.codes import new_code
 from wave.qr.models import Asset, Location, QrTag, Site
 from wave.requests import discussion, lifecycle, services
 from wave.requests.models import (
@@ -22,6 +22,7 @@ from wave.requests.models import (
     location_categories,
 )
 from wave.timeutil import now, set_clock
+from wave.web.urls import public_base_url
 
 SITE_NAME = "Riverside Business Centre"
 

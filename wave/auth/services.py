@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 from wave.auth.models import ROLES, Team, User
 from wave.extensions import db
 from wave.timeutil import now
+from wave.web.urls import public_url
 
 PASSWORD_LINK_LIFETIME = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 8
@@ -152,10 +153,7 @@ def password_link(user: User) -> str:
     """A link (full URL) that lets `user` choose a password: valid for PASSWORD_LINK_LIFETIME,
     once; it dies when any password is set. Nothing is stored or committed."""
     token = _serializer().dumps([user.id, _fingerprint(user)])
-    base = current_app.config.get("WAVE_PUBLIC_URL")
-    if base:  # behind a proxy the request's own host may not be the one people use
-        return base.rstrip("/") + url_for("auth.set_password", token=token)
-    return url_for("auth.set_password", token=token, _external=True)
+    return public_url("auth.set_password", token=token)
 
 
 def user_for_link(token: str) -> User:

@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import current_app, has_request_context, request
+from wave.web.urls import public_base_url
 
 # Crockford base32: no I, L, O, U, so nothing is mistaken for 1, 0 or V when typed.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -18,18 +18,6 @@ def new_code() -> str:
 def normalize(typed: str) -> str:
     """A code as a person may type it (lower case, O for 0, dashes) in canonical form."""
     return typed.upper().translate(_TYPED)
-
-
-def public_base_url() -> str:
-    """Where people reach this Wave: WAVE_PUBLIC_URL; else, inside a request, the address
-    that request came to (behind a proxy: with WAVE_PROXY_FIX); else the address it serves on.
-    """
-    config = current_app.config
-    if config.get("WAVE_PUBLIC_URL"):
-        return config["WAVE_PUBLIC_URL"].rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return f"http://{config['WAVE_HOST']}:{config['WAVE_PORT']}"
 
 
 def tag_url(code: str) -> str:
