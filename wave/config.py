@@ -66,6 +66,8 @@ def from_environment(instance_path: str) -> dict:
         "WAVE_DB_POOL_SIZE": int(_env("DB_POOL_SIZE", "20")),
         "WAVE_DB_MAX_OVERFLOW": int(_env("DB_MAX_OVERFLOW", "20")),
         "WAVE_ASYNC_MODE": _env("ASYNC_MODE"),
+        "WAVE_IMPORT_ROW_LIMIT": int(_env("IMPORT_ROW_LIMIT", "50000")),
+        "WAVE_IMPORT_MAX_BYTES": int(_env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
     }
 
 

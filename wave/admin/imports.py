@@ -40,10 +40,6 @@ from wave.web.forms import WaveForm
 
 bp = Blueprint("imports", __name__, url_prefix="/admin")
 
-ROW_LIMIT = 50_000
-"""Default WAVE_IMPORT_ROW_LIMIT: a file with this many data rows or more is refused."""
-MAX_BYTES = 10 * 1024 * 1024
-"""Default WAVE_IMPORT_MAX_BYTES."""
 PREVIEW_ROWS = 100
 ERROR_ROWS = 200
 TEMPLATES = {
@@ -75,8 +71,9 @@ class CommitForm(WaveForm):
 
 def _limits() -> dict:
     return {
-        "max_rows": current_app.config.get("WAVE_IMPORT_ROW_LIMIT", ROW_LIMIT),
-        "max_bytes": current_app.config.get("WAVE_IMPORT_MAX_BYTES", MAX_BYTES),
+        # A file with max_rows data rows or more is refused (wave/config.py).
+        "max_rows": current_app.config["WAVE_IMPORT_ROW_LIMIT"],
+        "max_bytes": current_app.config["WAVE_IMPORT_MAX_BYTES"],
     }
 
 
