@@ -130,6 +130,52 @@ def take_screenshots(base: str, code: str, out: Path) -> list[Path]:
     return [tenant_png, inbox_png]
 
 
+def label_sheet(workdir: Path, out: Path) -> Path:
+    """The top of an A4 3×8 sheet of the demo's labels, from `python -m wave labels`."""
+    import pypdfium2 as pdfium
+
+    pdf = workdir / "labels.pdf"
+    env = {**os.environ, "WAVE_DATABASE_URL": f"sqlite:///{workdir / 'wave.db'}"}
+    env["WAVE_PUBLIC_URL"] = "https://wave.example.com"
+    subprocess.run(
+        [sys.executable, "-m", "wave", "labels", "--out", str(pdf), "--template", "a4-3x8"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    document = pdfium.PdfDocument(str(pdf))
+    image = document[0].render(scale=150 / 72).to_pil()
+    document.close()
+    width, height = image.size
+    target = out / "label-sheet.png"
+    image.crop((0, 0, width, height * 3 // 8)).save(target, optimize=True)  # three rows
+    return target
+
+
+def admin_site(base: str, out: Path) -> Path:
+    """The registry page of the demo building: its floors, rooms and equipment."""
+    from playwright.sync_api import sync_playwright
+
+    target = out / "registry-site.png"
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_context(**PHONE).new_page()
+            page.goto(f"{base}/login")
+            page.fill("input[name=username]", "admin")
+            page.fill("input[name=password]", STAFF_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(r"/inbox"))
+            page.goto(f"{base}/admin/places")
+            page.locator("#sites a.card-link").first.click()
+            page.wait_for_selector("#tree")
+            page.screenshot(path=str(target))
+        finally:
+            browser.close()
+    return target
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -146,8 +192,10 @@ def main(argv=None) -> int:
         process, base, codes, _log = start_demo(Path(tmp))
         try:
             paths = take_screenshots(base, codes[0], args.out)
+            paths.append(admin_site(base, args.out))
         finally:
             stop(process)
+        paths.append(label_sheet(Path(tmp), args.out))
     for path in paths:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
