@@ -104,11 +104,13 @@ def _async_mode() -> str:
 
 
 def _register_blueprints(app):
-    from wave.admin import catalog, home, imports, labels, locations, people, places
+    from wave.admin import catalog, chat_settings, home, imports, labels, locations, people, places
+    from wave.admin import settings as admin_settings
     from wave.auth import routes as auth_routes
     from wave.directory import routes as directory_routes
     from wave.messenger import routes as chat_routes
     from wave.pwa import routes as pwa_routes
+    from wave.requests import chat_routes as request_chat_routes
     from wave.requests import desk, public, staff
     from wave.web import filters
 
@@ -116,9 +118,11 @@ def _register_blueprints(app):
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(desk.bp)
+    app.register_blueprint(request_chat_routes.bp)
     app.register_blueprint(pwa_routes.bp)
     app.register_blueprint(chat_routes.bp)
     app.register_blueprint(directory_routes.bp)
-    for module in (home, places, locations, labels, imports, people, catalog):
+    admin = (home, places, locations, labels, imports, people, catalog)
+    for module in (*admin, chat_settings, admin_settings):
         app.register_blueprint(module.bp)
     filters.init_app(app)

@@ -15,6 +15,8 @@ SECTIONS = (
     ("people.teams", _l("Teams")),
     ("catalog.categories", _l("Categories")),
     ("catalog.tenants", _l("Tenants")),
+    ("team_chats.index", _l("Team chats")),
+    ("admin_settings.index", _l("Settings")),
 )
 SECTION_OF_BLUEPRINT = {"locations": "places.sites"}
 """Blueprints whose pages belong to another blueprint's section."""

@@ -11,9 +11,9 @@ from sqlalchemy import func, update
 from wave.extensions import db
 from wave.files.images import Photo
 from wave.realtime import publish_after_commit, user_room
-from wave.requests import recipients
+from wave.requests import from_chat, recipients, services
 from wave.requests.models import RequestAttachment, ServiceRequest
-from wave.requests.services import ActionError, attach_photos, record
+from wave.requests.services import ActionError, attach_photos
 from wave.timeutil import now
 
 MAX_LABOR_MINUTES = 24 * 60
@@ -283,9 +283,18 @@ def _has_completion_photo(req) -> bool:
     ).scalar()
 
 
+def record(req, kind, actor=None, **fields):
+    """services.record, and a staff member's change told in the request's thread too."""
+    event = services.record(req, kind, actor, **fields)
+    if actor is not None:
+        from_chat.tell_thread(req, actor, event)
+    return event
+
+
 def publish_change(req, also: set[str] = frozenset()):
     publish_after_commit(
         "request-changed",
         {"id": req.id, "status": req.status},
         to=recipients.rooms_for(req) | set(also),
     )
+    from_chat.publish_cards(req)  # the request's cards in chats show the change

@@ -151,11 +151,13 @@ def create_from_desk(
     return _create_once(req, photos, actor=actor)
 
 
-def _create_once(req, photos, actor) -> tuple[ServiceRequest, bool]:
+def _create_once(req, photos, actor, also=None) -> tuple[ServiceRequest, bool]:
     """Store a new request, unless its submission_key is taken: a retry, a double tap, or the
-    same post racing in another process. Then the stored request is the answer."""
+    same post racing in another process. Then the stored request is the answer.
+
+    `also()` runs once the request has its id, inside the same transaction (a chat's card)."""
     try:
-        _finish_creation(req, photos, actor)
+        _finish_creation(req, photos, actor, also)
     except IntegrityError:
         db.session.rollback()
         existing = _by_submission_key(req.submission_key) if req.submission_key else None
@@ -165,11 +167,13 @@ def _create_once(req, photos, actor) -> tuple[ServiceRequest, bool]:
     return req, True
 
 
-def _finish_creation(req, photos, actor):
+def _finish_creation(req, photos, actor, also=None):
     req.thread = messenger.open_thread("request")  # the request's discussion
     db.session.flush()
     link_attachments(req, photos, "report")
     record(req, "created", actor, to_status="new", public=True, source=req.source)
+    if also is not None:
+        also()
     publish_after_commit("request-created", _payload(req), to=recipients.rooms_for(req))
     db.session.commit()
 
