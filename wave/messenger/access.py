@@ -9,14 +9,20 @@ the request (wave.requests registers that), and the messenger need not know what
 from typing import Protocol
 
 from flask import abort
+from sqlalchemy import select
 
 from wave.extensions import db
+from wave.files.models import Attachment
 from wave.messenger import services
-from wave.messenger.models import Thread
+from wave.messenger.models import Message, MessageAttachment, Thread
 from wave.realtime import team_room, user_room
 
 
 class ThreadPolicy(Protocol):
+    """A policy may also offer `readable_ids(threads, user) -> set[int]` and
+    `titles(threads) -> dict[int, str]`, each one query for a whole chat list; without them
+    the list asks can_read thread by thread and shows a generic title."""
+
     def can_read(self, thread: Thread, user) -> bool: ...
 
     def rooms(self, thread: Thread) -> set[str]: ...
@@ -32,6 +38,33 @@ def can_read(thread: Thread, user) -> bool:
     if thread.kind == "team":
         return thread.team_id in user.team_ids
     return services.member(thread, user) is not None
+
+
+def readable(threads: list[Thread], user, member_of: set[int]) -> list[Thread]:
+    """The threads among `threads` the user may read (a chat list: few queries, not one per
+    chat). Direct and group chats are the user's when `member_of` (thread ids of the user's
+    membership rows) holds them."""
+    allowed = {t.id for t in threads if t.kind in ("direct", "group") and t.id in member_of}
+    allowed |= {t.id for t in threads if t.kind == "team" and t.team_id in user.team_ids}
+    for kind, policy in policies.items():
+        of_kind = [t for t in threads if t.kind == kind]
+        if not of_kind:
+            continue
+        if hasattr(policy, "readable_ids"):
+            allowed |= set(policy.readable_ids(of_kind, user))
+        else:
+            allowed |= {t.id for t in of_kind if policy.can_read(t, user)}
+    return [t for t in threads if t.id in allowed]
+
+
+def policy_titles(threads: list[Thread]) -> dict[int, str]:
+    """Titles that the owners of other kinds of thread give them (a request: its number)."""
+    titles = {}
+    for kind, policy in policies.items():
+        of_kind = [t for t in threads if t.kind == kind]
+        if of_kind and hasattr(policy, "titles"):
+            titles.update(policy.titles(of_kind))
+    return titles
 
 
 def access_thread(thread_id: int, user) -> Thread:
@@ -51,3 +84,26 @@ def rooms_for(thread: Thread) -> set[str]:
     if thread.kind == "team":
         return {team_room(thread.team_id)}
     return {user_room(user_id) for user_id in services.member_ids(thread)}
+
+
+def access_message(thread: Thread, message_id: int) -> Message:
+    """A message of this (already accessed) thread, else 404."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.thread_id != thread.id:
+        abort(404)
+    return message
+
+
+def access_photo(thread: Thread, attachment_id: int) -> Attachment:
+    """A photo sent with a message of this (already accessed) thread, else 404: whoever may
+    read the thread may see its photos, and nobody else."""
+    attachment = db.session.scalar(
+        select(Attachment)
+        .join(MessageAttachment, MessageAttachment.attachment_id == Attachment.id)
+        .join(Message, Message.id == MessageAttachment.message_id)
+        .where(Attachment.id == attachment_id, Message.thread_id == thread.id)
+        .limit(1)
+    )
+    if attachment is None:
+        abort(404)
+    return attachment

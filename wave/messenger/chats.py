@@ -3,6 +3,7 @@ message is stored before anyone hears of it)."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from wave.auth.models import Team, User
 from wave.extensions import db
@@ -64,6 +65,43 @@ def team_chat(team: Team) -> Thread:
     return thread
 
 
+def ensure_team_chats(user: User) -> None:
+    """Each of the user's teams has its chat, and the user a membership row in it (so unread
+    counts include it before it was ever opened). Commits only when something was missing."""
+    teams = [team for team in user.teams if team.archived_at is None]
+    if not teams:
+        return
+    threads = {
+        t.team_id: t
+        for t in db.session.scalars(
+            select(Thread).where(Thread.team_id.in_([team.id for team in teams]))
+        )
+    }
+    changed = False
+    for team in teams:
+        if team.id not in threads:
+            threads[team.id] = services.open_thread("team", team.name, team_id=team.id)
+            changed = True
+    if changed:
+        db.session.flush()
+    joined = set(
+        db.session.scalars(
+            select(ThreadMember.thread_id).where(
+                ThreadMember.user_id == user.id,
+                ThreadMember.thread_id.in_([t.id for t in threads.values()]),
+            )
+        )
+    )
+    missing = [t for t in threads.values() if t.id not in joined]
+    for thread in missing:
+        db.session.add(ThreadMember(thread_id=thread.id, user_id=user.id))
+    if changed or missing:
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same person's other device made them at the same moment
+            db.session.rollback()
+
+
 def join_if_allowed(thread: Thread, user: User) -> ThreadMember | None:
     """A membership row for someone who may read a team or request thread (it keeps their
     read mark). Commits when it makes one."""
@@ -84,23 +122,36 @@ def send(
     photos: list[Attachment] = (),
 ) -> tuple[Message, bool]:
     """Posts a message. A resend with the same client id returns the first (created False).
-    Commits; publishes chat-message-posted to the chat and chat-mentioned to the @named."""
+    Commits; publishes chat-message-posted to the chat and chat-mentioned to the @named.
+
+    Two posts of one client id at the same moment (a retry racing the first attempt, in
+    another process) meet at the unique (author, client id) index: the loser rolls back and
+    answers with the winner's message."""
+    thread_id, author_id = thread.id, author.id
     try:
         message, created = services.post(
             thread, author, body, client_id, reply_to=reply_to, photos=photos
         )
+        if created:
+            candidates = _readers(thread)
+            for person in services.mentioned(thread, message, candidates):
+                publish_after_commit(
+                    "chat-mentioned",
+                    {"thread_id": thread.id, "message_id": message.id},
+                    to={user_room(person.id)},
+                )
+            publish_after_commit("chat-message-posted", _event(message), to=rooms_for(thread))
+            db.session.commit()
     except services.MessageError:
         raise ChatError(_l("Write a message or add a photo (at most 4000 characters).")) from None
-    if created:
-        candidates = _readers(thread)
-        for person in services.mentioned(thread, message, candidates):
-            publish_after_commit(
-                "chat-mentioned",
-                {"thread_id": thread.id, "message_id": message.id},
-                to={user_room(person.id)},
-            )
-        publish_after_commit("chat-message-posted", _event(message), to=rooms_for(thread))
-        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        message = services.find_sent(db.session.get(User, author_id), client_id)
+        if message is None:
+            raise
+        if message.thread_id != thread_id:
+            raise ChatError(_l("This message was already sent to another chat.")) from None
+        return message, False
     return message, created
 
 
@@ -131,19 +182,25 @@ def read(thread: Thread, user: User, message_id: int) -> None:
     reader's other devices (unread counts)."""
     join_if_allowed(thread, user)
     if services.mark_read(thread, user, message_id):
+        upto = min(message_id, thread.last_message_id or 0)
         publish_after_commit(
             "chat-read",
-            {"thread_id": thread.id, "user_id": user.id, "message_id": message_id},
+            {"thread_id": thread.id, "user_id": user.id, "message_id": upto},
             to=rooms_for(thread) | {user_room(user.id)},
         )
         db.session.commit()
 
 
 def mute(thread: Thread, user: User, muted: bool) -> None:
+    """Mutes or unmutes the chat for the user. Commits; tells the user's other devices
+    (chat-muted), whose unread badge leaves muted chats out."""
     row = join_if_allowed(thread, user)
     if row is None:
         raise ChatError(_l("You are not in this chat."))
     row.muted = muted
+    publish_after_commit(
+        "chat-muted", {"thread_id": thread.id, "muted": muted}, to={user_room(user.id)}
+    )
     db.session.commit()
 
 

@@ -1,13 +1,51 @@
-"""Chats for staff (/chats)."""
+"""Chats for staff (/chats): the blueprint and what its views share.
 
-from flask import Blueprint
+The views live in chat_routes (the list, a chat's page, groups, members, mute) and
+message_routes (messages: fragments, send, edit, react, read marks, photos). Each starts
+with access.access_thread; a fragment has its own URL; an invalid form comes back with 422
+and what was typed; every action also works as a plain form post.
+"""
 
-from wave.auth.access import staff_required
+from flask import Blueprint, redirect, render_template
+from flask_login import current_user
+
+from wave.extensions import htmx
+from wave.messenger import services
 
 bp = Blueprint("chats", __name__)
 
+PAGE = 50
+"""Messages on a chat's page, and in each page of older ones."""
 
-@bp.get("/chats")
-@staff_required
-def index():
-    return "", 204
+
+def wants_fragment() -> bool:
+    """An htmx (or chat.js) request for a piece of the page, not a boosted or restored page."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def fragment(template: str, status: int = 200, **context):
+    return render_template(template, **context), status, {"Vary": "HX-Request"}
+
+
+def go(url: str):
+    """After an action: htmx follows with a full page load, a plain post with a redirect."""
+    if wants_fragment():
+        return "", 204, {"HX-Redirect": url}
+    return redirect(url, 303)
+
+
+def message_context(thread, members=None) -> dict:
+    """What _message.html needs besides the message: read marks for the receipts."""
+    members = services.members_of(thread) if members is None else members
+    return {"thread": thread, "members": members, "reactions": services.REACTIONS}
+
+
+@bp.app_template_global()
+def chat_unread_total() -> int:
+    """The total on the Chats badge (muted chats left out)."""
+    if not current_user.is_authenticated:
+        return 0
+    return services.unread_total(current_user)
+
+
+from wave.messenger import chat_routes, message_routes  # noqa: E402, F401  (views on bp)

@@ -9,6 +9,7 @@ instead of making a second one.
 import re
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from wave.auth.models import User
 from wave.extensions import db
@@ -57,8 +58,12 @@ def add_members(thread: Thread, users) -> list[ThreadMember]:
     present = set(
         db.session.scalars(select(ThreadMember.user_id).where(ThreadMember.thread_id == thread.id))
     )
+    # By id, not through thread.members: that would load the collection mid-way (autoflush)
+    # while earlier new rows are not in the session yet.
     added = [
-        ThreadMember(thread=thread, user_id=user.id) for user in users if user.id not in present
+        ThreadMember(thread_id=thread.id, user_id=user.id)
+        for user in users
+        if user.id not in present and not present.add(user.id)
     ]
     db.session.add_all(added)
     return added
@@ -68,6 +73,47 @@ def member(thread: Thread, user: User) -> ThreadMember | None:
     return db.session.get(ThreadMember, (thread.id, user.id))
 
 
+def members_of(thread: Thread) -> list[ThreadMember]:
+    """The thread's membership rows with their people, by name."""
+    return list(
+        db.session.scalars(
+            select(ThreadMember)
+            .join(User, User.id == ThreadMember.user_id)
+            .options(joinedload(ThreadMember.user))
+            .where(ThreadMember.thread_id == thread.id)
+            .order_by(User.display_name)
+        )
+    )
+
+
+def threads_of(user: User) -> list[Thread]:
+    """The chats the user is a member of, and their teams' chats; newest message first."""
+    mine = Thread.id.in_(select(ThreadMember.thread_id).where(ThreadMember.user_id == user.id))
+    teams = user.team_ids
+    query = select(Thread).where(mine | Thread.team_id.in_(teams) if teams else mine)
+    newest = func.coalesce(Thread.last_message_id, 0)
+    return list(db.session.scalars(query.order_by(newest.desc(), Thread.id.desc())))
+
+
+def direct_partners(threads: list[Thread], user: User) -> dict[int, User]:
+    """The other person of each direct chat among `threads`, in one query."""
+    ids = [t.id for t in threads if t.kind == "direct"]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(ThreadMember.thread_id, User)
+        .join(User, User.id == ThreadMember.user_id)
+        .where(ThreadMember.thread_id.in_(ids), ThreadMember.user_id != user.id)
+    )
+    return {thread_id: person for thread_id, person in rows}
+
+
+def memberships(user: User) -> dict[int, ThreadMember]:
+    """The user's membership rows (read marks, mute) by thread id, in one query."""
+    rows = db.session.scalars(select(ThreadMember).where(ThreadMember.user_id == user.id))
+    return {row.thread_id: row for row in rows}
+
+
 def member_ids(thread: Thread) -> list[int]:
     return list(
         db.session.scalars(select(ThreadMember.user_id).where(ThreadMember.thread_id == thread.id))
@@ -75,6 +121,25 @@ def member_ids(thread: Thread) -> list[int]:
 
 
 # ---------------------------------------------------------------- messages
+_DETAILS = (
+    joinedload(Message.author),
+    selectinload(Message.attachments).joinedload(MessageAttachment.attachment),
+    selectinload(Message.reactions).joinedload(Reaction.user),
+    selectinload(Message.versions),
+    joinedload(Message.reply_to).joinedload(Message.author),
+)
+"""Everything a message's bubble shows, loaded with the message (no query per message)."""
+
+
+def find_sent(author: User, client_id: str | None) -> Message | None:
+    """The message `author` already sent with this client id, if any (a resend)."""
+    if not client_id:
+        return None
+    return db.session.scalar(
+        select(Message).where(Message.author_id == author.id, Message.client_id == client_id)
+    )
+
+
 def post(
     thread: Thread,
     author: User,
@@ -90,12 +155,9 @@ def post(
 
     A message with photos may have no text. The author has read their own message.
     """
-    if client_id:
-        existing = db.session.scalar(
-            select(Message).where(Message.author_id == author.id, Message.client_id == client_id)
-        )
-        if existing:
-            return existing, False
+    existing = find_sent(author, client_id)
+    if existing:
+        return existing, False
     body = _clean(body, allow_empty=bool(photos) or kind != "text")
     if len(photos) > MAX_PHOTOS:
         raise MessageError("too many photos")
@@ -178,13 +240,39 @@ def mark_read(thread: Thread, user: User, message_id: int) -> bool:
 def messages_of(thread_id: int, *, after: int = 0, before: int | None = None, limit=None):
     """A thread's messages, oldest first: those after `after`, or the last `limit` before
     `before` (keyset pages for scrolling back)."""
-    query = select(Message).where(Message.thread_id == thread_id, Message.id > after)
+    query = (
+        select(Message).options(*_DETAILS).where(Message.thread_id == thread_id, Message.id > after)
+    )
     if before is not None:
         query = query.where(Message.id < before)
     if limit is not None:
         newest = db.session.scalars(query.order_by(Message.id.desc()).limit(limit)).all()
         return newest[::-1]
     return list(db.session.scalars(query.order_by(Message.id)))
+
+
+def messages_after(thread_id: int, after: int, limit: int) -> list[Message]:
+    """The first `limit` messages after `after`, oldest first (catching up in pages)."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .options(*_DETAILS)
+            .where(Message.thread_id == thread_id, Message.id > after)
+            .order_by(Message.id)
+            .limit(limit)
+        )
+    )
+
+
+def last_messages(threads: list[Thread]) -> dict[int, Message]:
+    """The newest message of each thread, with its author, in one query."""
+    ids = [t.last_message_id for t in threads if t.last_message_id]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Message).options(joinedload(Message.author)).where(Message.id.in_(ids))
+    )
+    return {m.thread_id: m for m in rows}
 
 
 def readers(message: Message) -> list[User]:
@@ -217,6 +305,29 @@ def unread_counts(user: User) -> dict[int, int]:
         .group_by(ThreadMember.thread_id)
     )
     return dict(rows.all())
+
+
+def unread_total(user: User) -> int:
+    """Unread messages by others in the user's chats that are not muted (the badge), leaving
+    out the chats of teams the user has left."""
+    teams = user.team_ids
+    query = (
+        select(func.count(Message.id))
+        .select_from(ThreadMember)
+        .join(Thread, Thread.id == ThreadMember.thread_id)
+        .join(
+            Message,
+            (Message.thread_id == ThreadMember.thread_id)
+            & (Message.id > ThreadMember.last_read_id)
+            & (Message.author_id != user.id),
+        )
+        .where(ThreadMember.user_id == user.id, ThreadMember.muted.is_(False))
+    )
+    if teams:
+        query = query.where((Thread.kind != "team") | Thread.team_id.in_(teams))
+    else:
+        query = query.where(Thread.kind != "team")
+    return db.session.scalar(query) or 0
 
 
 def _clean(body: str, *, allow_empty: bool = False) -> str:
