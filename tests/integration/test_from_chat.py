@@ -346,7 +346,7 @@ def test_request_threads_and_cards_are_not_turned_into_requests(world, signed_in
 def test_the_form_is_prefilled_from_the_message(world, signed_in, spill):
     html = signed_in(world.olga).get(f"/chats/messages/{spill.id}/request").get_data(True)
     assert "\nCoffee spilled in 101</textarea>" in html
-    assert "2 photos go with the request." in html
+    assert "2 photos go with the request" in html
     assert '<option selected value="0">Anyone in the team' in html  # unless someone is chosen
 
 
@@ -358,6 +358,38 @@ def test_team_chat_categories_come_first_and_are_chosen(world, signed_in, team_c
         f'value="{world.trash.id}"'
     )
     assert '<optgroup label="This chat">' in select_html
+
+
+def test_without_a_choice_a_team_chat_offers_what_its_team_handles(world, signed_in, spill):
+    html = signed_in(world.olga).get(f"/chats/messages/{spill.id}/request").get_data(True)
+    select_html = html[html.index('name="category"') : html.index("</select>")]
+    own = select_html[select_html.index('<optgroup label="This chat">') :].split("</optgroup>")[0]
+    assert f'<option selected value="{world.trash.id}">' in own
+    assert f'value="{world.wet.id}"' in own and f'value="{world.printer_problem.id}"' not in own
+
+
+def test_a_group_chat_offers_every_category_and_chooses_none(world, signed_in):
+    group = group_chat(world.olga, world.sam)
+    message, _ = chats.send(group, world.sam, "Something")
+    html = signed_in(world.olga).get(f"/chats/messages/{message.id}/request").get_data(True)
+    assert '<option selected value="0">Choose…' in html and "This chat" not in html
+
+
+def test_the_place_of_the_users_last_request_is_proposed_in_a_new_chat(world, signed_in, spill):
+    from wave.requests import services
+
+    services.create_from_desk(
+        world.olga,
+        category=world.trash,
+        location=None,
+        asset=world.printer,
+        description="x",
+        priority="normal",
+        contact={},
+        photos=[],
+    )
+    html = signed_in(world.olga).get(f"/chats/messages/{spill.id}/request").get_data(True)
+    assert f'<option selected value="a{world.printer.id}">' in html
 
 
 def test_the_last_place_used_in_the_chat_is_proposed(world, signed_in, team_chat, spill):

@@ -78,7 +78,10 @@ def _prefilled(message, thread) -> FromMessageForm:
     """The message's text, the chat's category and last place, and nobody in particular."""
     body = message.body or (_("Photo from the chat") if message.attachments else "")
     form = FromMessageForm(
-        formdata=None, place=from_chat.default_place(thread), description=body, assignee=0
+        formdata=None,
+        place=from_chat.default_place(thread, current_user),
+        description=body,
+        assignee=0,
     )
     form.category.data = _offer(form, thread) or 0
     return form

@@ -67,15 +67,23 @@ def _key(message: Message) -> str:
 # ---------------------------------------------------------------- the form's choices
 def category_choices(thread: Thread) -> tuple[list[tuple[int, str, str]], int | None]:
     """(id, name, group) of every category, the chat's own first (group "This chat"), and
-    the one to preselect: the chat's first, else the one last used from this chat."""
-    bound = bound_category_ids(thread)
+    the one to preselect: the one last used from this chat, else the chat's first.
+
+    A team chat's own are those chosen for it, else those its team handles."""
     items = active_items()
-    own = [(c.id, c.name, _("This chat")) for c in items if c.id in bound]
-    rest = [(c.id, c.name, c.group) for c in items if c.id not in bound]
-    if own:
-        return own + rest, own[0][0]
+    own_ids = bound_category_ids(thread)
+    if not own_ids and thread.kind == "team":
+        own_ids = _handled_by(thread.team_id)
+    own = [(c.id, c.name, _("This chat")) for c in items if c.id in own_ids]
+    rest = [(c.id, c.name, c.group) for c in items if c.id not in own_ids]
     last = _last_from(thread)
-    return rest, last.category_id if last else None
+    if last is not None and any(c[0] == last.category_id for c in own + rest):
+        return own + rest, last.category_id
+    return own + rest, own[0][0] if own else None
+
+
+def _handled_by(team_id: int) -> set[int]:
+    return set(db.session.scalars(select(Category.id).where(Category.default_team_id == team_id)))
 
 
 def place_choices() -> list[tuple[str, str]]:
@@ -94,9 +102,15 @@ def place_choices() -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: pair[1])
 
 
-def default_place(thread: Thread) -> str:
-    """The place of the last request made from this chat ('' if none): chats keep to a site."""
-    last = _last_from(thread)
+def default_place(thread: Thread, user: User) -> str:
+    """The place of the last request made from this chat, else of the last one the user
+    entered ('' if none): people and chats tend to keep to their building and floor."""
+    last = _last_from(thread) or db.session.scalar(
+        select(ServiceRequest)
+        .where(ServiceRequest.created_by_id == user.id)
+        .order_by(ServiceRequest.id.desc())
+        .limit(1)
+    )
     if last is None:
         return ""
     return f"a{last.asset_id}" if last.asset_id else f"l{last.location_id}"
