@@ -7,11 +7,13 @@ import threading
 
 import pytest
 from sqlalchemy import event, func, select
+from werkzeug.datastructures import FileStorage
 
 from tests.builders import make_user
 from tests.conftest import token
 from tests.images import jpeg_bytes
 from wave.extensions import db
+from wave.files.images import read_photo, store_photo
 from wave.files.models import Attachment
 from wave.messenger import chats, services
 from wave.messenger.models import Mention, Message, MessageVersion, Thread, ThreadMember
@@ -72,33 +74,60 @@ def test_other_teams_chats_are_not_listed(world, as_user):
     assert ">IT<" in page and ">Cleaning<" not in page
 
 
-def test_chat_list_takes_the_same_queries_however_many_chats(world, as_user):
-    olga, _ = as_user(world.olga)
-    counted = []
+@pytest.fixture
+def queries(app):
+    """queries(client, url) → how many SQL statements answering that GET took."""
 
-    def count(*args):
-        counted.append(args[2])
-
-    def queries_for_list():
+    def count(client, url):
         db.session.expire_all()  # as in a fresh request: the user is loaded again
-        counted.clear()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert olga.get("/chats/list", headers=HX).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(counted)
+        seen = []
 
+        def record(*args):
+            seen.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert client.get(url, headers=HX).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return len(seen)
+
+    return count
+
+
+def test_chat_list_takes_the_same_queries_however_many_chats(world, as_user, queries):
+    olga, _ = as_user(world.olga)
     chats.send(chats.create_group(world.olga, "G0", [world.sam]), world.sam, "hi")
     chats.send(chats.direct_chat(world.olga, world.tom), world.tom, "hello")
-    queries_for_list()  # the first visit makes the team chat
-    few = queries_for_list()
+    queries(olga, "/chats/list")  # the first visit makes the team chat
+    few = queries(olga, "/chats/list")
     for i in range(1, 8):
         colleague = make_user(f"p{i}", f"Person {i}")
         db.session.commit()
         chats.send(chats.direct_chat(world.olga, colleague), colleague, f"hello {i}")
         chats.send(chats.create_group(world.olga, f"G{i}", [world.sam]), world.sam, "hi")
-    assert queries_for_list() == few, "\n".join(s[:70] for s in counted)
+    assert queries(olga, "/chats/list") == few
+
+
+def test_a_chat_page_takes_the_same_queries_however_many_messages(world, group, as_user, queries):
+    def busy_message(i):
+        photos = [
+            store_photo(read_photo(FileStorage(io.BytesIO(jpeg_bytes()), "p.jpg")), world.sam.id)
+        ]
+        db.session.flush()
+        quoted = db.session.scalar(select(Message).order_by(Message.id.desc()).limit(1))
+        message, _ = chats.send(group, world.sam, f"m{i}", reply_to=quoted, photos=photos)
+        chats.react(message, world.olga, "👍")
+        chats.edit(message, world.sam, f"m{i}!")
+
+    olga, _ = as_user(world.olga)
+    for i in range(2):
+        busy_message(i)
+    few = queries(olga, f"/chats/{group.id}")
+    for i in range(2, 12):
+        busy_message(i)
+    assert queries(olga, f"/chats/{group.id}") == few
+    assert queries(olga, f"/chats/{group.id}/messages?after=0") < few
 
 
 def test_new_group_with_picked_colleagues_and_a_missing_name_keeps_the_choice(world, as_user):
@@ -500,3 +529,13 @@ def test_team_chat_membership_follows_the_team(world, as_user):
     db.session.commit()
     assert olga.get(f"/chats/{team.id}").status_code == 403
     assert f'id="chat-{team.id}"' not in olga.get("/chats").get_data(True)
+
+
+def test_a_team_chat_lists_its_whole_team_as_members(world, as_user):
+    team = chats.team_chat(world.cleaning)
+    chats.send(team, world.olga, "Anyone?")
+    olga, _ = as_user(world.olga)
+    html = olga.get(f"/chats/{team.id}").get_data(True)
+    info = html[html.index('id="chat-info"') :]
+    assert "2 members" in info and "Sam Okafor" in info and "has unread messages" in info
+    assert "Add people" not in info  # a team chat follows the team

@@ -100,7 +100,7 @@ def thread_context(chat, form) -> dict:
         first_unread = next(
             (m.id for m in messages if m.id > me.last_read_id and m.author_id != me.user_id), None
         )
-    members = services.members_of(chat)
+    members = listing.roster(chat)
     return {
         **message_context(chat, members),
         **_info_context(chat, members=members),
@@ -152,7 +152,7 @@ def _info(chat, status=200, **context):
 
 
 def _info_context(chat, add_form=None, error=None, members=None) -> dict:
-    members = services.members_of(chat) if members is None else members
+    members = listing.roster(chat) if members is None else members
     me = next((m for m in members if m.user_id == current_user.id), None)
     if chat.kind == "group" and add_form is None:
         add_form = AddPeopleForm(formdata=None)

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from wave.auth.models import User
+from wave.auth.models import Team, User
+from wave.extensions import db
 from wave.messenger import access, chats, services
-from wave.messenger.models import Message, Thread
+from wave.messenger.models import Message, Thread, ThreadMember
 
 
 @dataclass
@@ -16,6 +17,34 @@ class ChatRow:
     last: Message | None
     unread: int
     muted: bool
+
+
+@dataclass
+class Member:
+    """Someone in a chat, and how far they have read it."""
+
+    user: User
+    user_id: int
+    last_read_id: int
+    muted: bool
+
+
+def roster(thread: Thread, rows: list[ThreadMember] | None = None) -> list[Member]:
+    """Who is in the chat, by name, with their read marks. A team chat is its team's active
+    members (one who never opened it has read nothing); other chats are their membership
+    rows (`rows`: services.members_of, if already loaded)."""
+    rows = services.members_of(thread) if rows is None else rows
+    if thread.kind != "team":
+        return [Member(r.user, r.user_id, r.last_read_id, r.muted) for r in rows]
+    marks = {r.user_id: r for r in rows}
+    team = db.session.get(Team, thread.team_id)
+    return [
+        Member(u, u.id, marks[u.id].last_read_id, marks[u.id].muted)
+        if u.id in marks
+        else Member(u, u.id, 0, False)
+        for u in team.members
+        if u.is_active
+    ]
 
 
 def chat_rows(user: User) -> list[ChatRow]:

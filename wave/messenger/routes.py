@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, render_template
 from flask_login import current_user
 
 from wave.extensions import htmx
-from wave.messenger import services
+from wave.messenger import listing, services
 
 bp = Blueprint("chats", __name__)
 
@@ -36,7 +36,7 @@ def go(url: str):
 
 def message_context(thread, members=None) -> dict:
     """What _message.html needs besides the message: read marks for the receipts."""
-    members = services.members_of(thread) if members is None else members
+    members = listing.roster(thread) if members is None else members
     return {"thread": thread, "members": members, "reactions": services.REACTIONS}
 
 

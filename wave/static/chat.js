@@ -214,8 +214,32 @@
       if (!busy(li)) refreshMessage(li.dataset.id);
     });
   }
-  document.addEventListener("toggle", () => setTimeout(refreshStale, 0), true);
+  document.addEventListener(
+    "toggle",
+    function (evt) {
+      setTimeout(refreshStale, 0);
+      if (evt.target.matches && evt.target.matches("details.msg-actions[open]")) placeMenu(evt.target);
+    },
+    true
+  );
   document.addEventListener("focusout", () => setTimeout(refreshStale, 0));
+
+  // A message's menu opens below its ⋯, or above it when the compose box would cover it.
+  function placeMenu(details) {
+    const menu = details.querySelector(".msg-menu");
+    details.classList.remove("up");
+    menu.style.maxHeight = "";
+    const form = composeForm();
+    const head = document.querySelector(".chat-head");
+    const floor = form ? form.getBoundingClientRect().top : window.innerHeight;
+    const ceiling = head ? head.getBoundingClientRect().bottom : 0;
+    const summary = details.querySelector("summary").getBoundingClientRect();
+    const below = floor - summary.bottom;
+    const above = summary.top - ceiling;
+    if (menu.getBoundingClientRect().bottom <= floor) return;
+    if (above > below) details.classList.add("up");
+    menu.style.maxHeight = Math.max(Math.max(above, below) - 8, 160) + "px";
+  }
 
   const refreshReceipts = debounce(function () {
     get(chat.dataset.receiptsUrl + "?after=" + firstId())
@@ -391,6 +415,10 @@
         const entry = outbox[0];
         showPending(entry, "sending");
         const outcome = await send(entry);
+        if (!outbox.includes(entry)) {
+          files.delete(entry.client_id); // it arrived meanwhile (a catch-up brought it)
+          continue;
+        }
         if (outcome === "retry") {
           showPending(entry, "waiting");
           retryTimer = setTimeout(flushOutbox, retryDelay);

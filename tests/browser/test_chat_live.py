@@ -1,0 +1,134 @@
+"""Two staff chat live at phone size: text and photos arrive without a reload; a phone that
+drops off the network catches up when it is back, and what it sent while offline arrives
+exactly once on both sides."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from tests.browser.conftest import TIMEOUT_MS, sign_in, write_jpeg
+from wave.extensions import db
+from wave.messenger import chats
+from wave.messenger.models import Message
+
+LIVE = {"timeout": TIMEOUT_MS}
+RECONNECT = {"timeout": 3 * TIMEOUT_MS}  # Socket.IO retries with a back-off of up to 5 s
+
+
+def open_chat(context, base_url, username, thread_id):
+    page = context.new_page()
+    sign_in(page, base_url, username)
+    page.goto(f"{base_url}/chats/{thread_id}")
+    expect(page.locator("body")).to_have_attribute("data-socket", "connected", **LIVE)
+    page.evaluate("() => { window.__waveMarker = 'still here'; }")
+    return page
+
+
+def assert_not_reloaded(page) -> None:
+    assert page.evaluate("window.__waveMarker") == "still here", "the page was reloaded"
+
+
+def say(page, text):
+    page.fill("#compose-body", text)
+    page.get_by_role("button", name="Send").tap()
+
+
+def shown(page, text):
+    """The chat's messages (not the outbox) whose text is exactly `text`."""
+    return page.locator("#messages li.message .body").filter(has_text=text)
+
+
+def drop_connection(context, page):
+    """Take the phone off the network and close its socket now (as a dead zone would,
+    without waiting for Socket.IO's ping timeout)."""
+    context.set_offline(True)
+    page.evaluate("() => window.waveChat.socket.io.engine.close()")
+    expect(page.locator("body")).to_have_attribute("data-socket", "disconnected", **LIVE)
+
+
+@pytest.mark.browser
+def test_two_staff_chat_live_and_a_dropped_phone_catches_up_and_loses_nothing(
+    live_server, world, phone, tmp_path
+):
+    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    olga_phone, sam_phone = phone(), phone()
+    olga = open_chat(olga_phone, live_server, "olga", group.id)
+    sam = open_chat(sam_phone, live_server, "sam", group.id)
+
+    say(olga, "Coffee spilled on floor 3")
+    expect(shown(sam, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
+    expect(shown(olga, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
+    expect(olga.locator("#outbox li")).to_have_count(0)
+
+    # Sam answers with two photos; Olga sees the thumbnails appear.
+    photos = [write_jpeg(tmp_path / "a.jpg"), write_jpeg(tmp_path / "b.jpg", "#aa3311")]
+    sam.set_input_files("#compose input[type=file]", [str(p) for p in photos])
+    expect(sam.locator("#compose .previews img")).to_have_count(2)
+    say(sam, "Here, by the lift")
+    thumbs = olga.locator("#messages li.message .photos img")
+    expect(thumbs).to_have_count(2, **LIVE)
+    expect(thumbs.first).to_have_attribute(
+        "src", re.compile(rf"/chats/{group.id}/photos/\d+/thumb")
+    )
+    olga.wait_for_function(
+        "() => [...document.querySelectorAll('#messages .photos img')]"
+        ".every((img) => img.complete && img.naturalWidth > 0)",
+        **LIVE,
+    )
+
+    # Olga's phone drops off; Sam writes twice; back online, Olga has both, once each.
+    drop_connection(olga_phone, olga)
+    say(sam, "First while you were away")
+    say(sam, "Second while you were away")
+    expect(shown(sam, "Second while you were away")).to_have_count(1, **LIVE)
+    olga.wait_for_timeout(500)
+    expect(shown(olga, "First while you were away")).to_have_count(0)
+    olga_phone.set_offline(False)
+    expect(shown(olga, "First while you were away")).to_have_count(1, **RECONNECT)
+    expect(shown(olga, "Second while you were away")).to_have_count(1)
+    assert_not_reloaded(olga)
+
+    # Olga writes in a dead zone: the message waits in her outbox, then arrives once.
+    drop_connection(olga_phone, olga)
+    say(olga, "Sent from the basement")
+    pending = olga.locator("#outbox li.pending")
+    expect(pending).to_have_count(1)
+    expect(pending).to_have_attribute("data-state", "waiting", **LIVE)
+    expect(olga.locator("#compose-body")).to_have_value("")
+    olga_phone.set_offline(False)
+    expect(shown(olga, "Sent from the basement")).to_have_count(1, **RECONNECT)
+    expect(pending).to_have_count(0)
+    expect(shown(sam, "Sent from the basement")).to_have_count(1, **LIVE)
+    sam.wait_for_timeout(500)
+    expect(shown(sam, "Sent from the basement")).to_have_count(1)
+    assert_not_reloaded(olga)
+    count = select(func.count(Message.id)).where(Message.body == "Sent from the basement")
+    assert db.session.scalar(count) == 1
+
+
+@pytest.mark.browser
+def test_a_send_whose_answer_was_lost_is_resent_once(live_server, world, phone):
+    """The server stored the message but the phone never heard back: the resend with the
+    same client id is recognised, and the message shows once."""
+    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    olga_phone = phone()
+    olga = open_chat(olga_phone, live_server, "olga", group.id)
+    lost = {"done": False}
+
+    def lose_first_answer(route):
+        response = route.fetch()  # the server gets the post and stores the message …
+        if not lost["done"]:
+            lost["done"] = True
+            route.abort("connectionreset")  # … but the answer never reaches the phone
+        else:
+            route.fulfill(response=response)
+
+    olga.route(f"**/chats/{group.id}/messages", lose_first_answer)
+    say(olga, "Did this arrive?")
+    expect(shown(olga, "Did this arrive?")).to_have_count(1, **RECONNECT)
+    expect(olga.locator("#outbox li")).to_have_count(0, **LIVE)
+    olga.wait_for_timeout(500)
+    expect(shown(olga, "Did this arrive?")).to_have_count(1)
+    assert db.session.scalar(select(func.count(Message.id))) == 1
