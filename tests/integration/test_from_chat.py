@@ -15,7 +15,7 @@ from wave.extensions import db, socketio
 from wave.files.images import read_photo, store_photo
 from wave.messenger import chats
 from wave.messenger.models import Message
-from wave.requests import from_chat, lifecycle
+from wave.requests import discussion, from_chat, lifecycle
 from wave.requests.models import RequestAttachment, RequestEvent, ServiceRequest
 from wave.requests.services import ActionError
 
@@ -483,3 +483,25 @@ def test_a_refused_action_rolls_back_the_event_message(world, signed_in, spill):
         lifecycle.start(req, world.olga)  # not taken yet
     db.session.rollback()
     assert [m for m in thread_messages(req.thread_id) if m.kind == "event"] == []
+
+
+def test_chat_messages_offer_the_request_action_and_then_link_to_it(world, signed_in, spill):
+    olga = signed_in(world.olga)
+    page = olga.get(f"/chats/{spill.thread_id}").get_data(True)
+    assert f'href="/chats/messages/{spill.id}/request"' in page
+    turn(olga, spill, form_data(olga, world))
+    (req,) = requests_made()
+    page = olga.get(f"/chats/{spill.thread_id}").get_data(True)
+    assert f'href="/chats/messages/{spill.id}/request"' not in page
+    assert 'id="request-card-' in page and f'href="/requests/{req.id}"' in page
+
+
+def test_the_request_thread_reads_as_a_chat_without_the_request_action(world, signed_in, spill):
+    olga = signed_in(world.olga)
+    turn(olga, spill, form_data(olga, world))
+    (req,) = requests_made()
+    lifecycle.take(req, world.olga)
+    discussion.comment(req, world.olga, "On my way")
+    page = olga.get(f"/chats/{req.thread_id}").get_data(True)
+    assert "Olga Petrova took the request" in page and "On my way" in page
+    assert '/request"' not in page  # no "→ Request" in a request's own thread
