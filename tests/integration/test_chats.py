@@ -539,3 +539,13 @@ def test_a_team_chat_lists_its_whole_team_as_members(world, as_user):
     info = html[html.index('id="chat-info"') :]
     assert "2 members" in info and "Sam Okafor" in info and "has unread messages" in info
     assert "Add people" not in info  # a team chat follows the team
+
+
+def test_the_badge_counts_a_team_chat_never_opened(world, as_user):
+    team = chats.team_chat(world.cleaning)
+    chats.send(team, world.sam, "Welcome!")
+    olga, _ = as_user(world.olga)
+    assert services.member(team, world.olga) is None
+    assert 'class="chat-badge">1<' in olga.get("/inbox").get_data(True)
+    tom, _ = as_user(world.tom)
+    assert 'class="chat-badge" hidden>0<' in tom.get("/inbox").get_data(True)

@@ -309,9 +309,11 @@ def unread_counts(user: User) -> dict[int, int]:
 
 def unread_total(user: User) -> int:
     """Unread messages by others in the user's chats that are not muted (the badge), leaving
-    out the chats of teams the user has left."""
+    out the chats of teams the user has left, and counting the chats of their teams they
+    never opened (no membership row yet: everything in them is unread). One query."""
     teams = user.team_ids
-    query = (
+    by_others = Message.author_id != user.id
+    joined = (
         select(func.count(Message.id))
         .select_from(ThreadMember)
         .join(Thread, Thread.id == ThreadMember.thread_id)
@@ -319,15 +321,22 @@ def unread_total(user: User) -> int:
             Message,
             (Message.thread_id == ThreadMember.thread_id)
             & (Message.id > ThreadMember.last_read_id)
-            & (Message.author_id != user.id),
+            & by_others,
         )
         .where(ThreadMember.user_id == user.id, ThreadMember.muted.is_(False))
+        .where((Thread.kind != "team") | Thread.team_id.in_(teams))
     )
-    if teams:
-        query = query.where((Thread.kind != "team") | Thread.team_id.in_(teams))
-    else:
-        query = query.where(Thread.kind != "team")
-    return db.session.scalar(query) or 0
+    never_opened = (
+        select(func.count(Message.id))
+        .join(Thread, Thread.id == Message.thread_id)
+        .where(Thread.team_id.in_(teams), by_others)
+        .where(
+            ~select(ThreadMember.thread_id)
+            .where(ThreadMember.thread_id == Thread.id, ThreadMember.user_id == user.id)
+            .exists()
+        )
+    )
+    return db.session.scalar(select(joined.scalar_subquery() + never_opened.scalar_subquery()))
 
 
 def _clean(body: str, *, allow_empty: bool = False) -> str:

@@ -638,7 +638,12 @@
     localTimes(document);
     if (!chat) return;
     enhance(list);
-    outbox = load(outboxKey, []);
+    // After a reload the chosen photos are gone (files are not kept); photos the server had
+    // already received (tokens) and the text are.
+    outbox = load(outboxKey, [])
+      .map((entry) => Object.assign(entry, { photos: (entry.tokens || "").split(/\s+/).filter(Boolean).length }))
+      .filter((entry) => entry.body.trim() || entry.photos);
+    saveOutbox();
     outbox.forEach((entry) => showPending(entry, "waiting"));
     const form = composeForm();
     const draft = load(draftKey, "");
