@@ -113,6 +113,9 @@ def _empty_tables():
             conn.execute(sa.text("SET LOCAL lock_timeout = '15s'"))
             conn.execute(sa.text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
         else:
+            # Messages and requests point at each other (cards, source messages): checked
+            # at commit, when both sides are gone.
+            conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
             for name in reversed(tables):
                 conn.execute(sa.text(f"DELETE FROM {name}"))
 

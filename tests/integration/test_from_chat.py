@@ -5,7 +5,7 @@ import io
 import threading
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from tests.builders import make_user
@@ -20,16 +20,6 @@ from wave.requests.models import RequestAttachment, RequestEvent, ServiceRequest
 from wave.requests.services import ActionError
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _untie_cards(app):
-    """Cards point at requests that point at messages: untie them, or SQLite's emptying of the
-    tables after the test (one table at a time) trips over the cycle."""
-    yield
-    db.session.rollback()
-    db.session.execute(update(Message).values(request_id=None))
-    db.session.commit()
 
 
 @pytest.fixture

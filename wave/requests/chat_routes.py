@@ -20,6 +20,7 @@ from wave.requests import from_chat, lifecycle
 from wave.requests.access import can_see
 from wave.requests.forms import ActionForm
 from wave.requests.models import Category, ServiceRequest
+from wave.requests.places import parse_place, place_choices
 from wave.requests.services import ActionError
 from wave.web.forms import WaveForm
 
@@ -60,7 +61,7 @@ def new(message_id):
     _offer(form, thread)
     if not form.validate_on_submit():
         return _page(message, thread, form, None, 422)
-    location, asset = from_chat.parse_place(form.place.data)
+    location, asset = parse_place(form.place.data)
     assignee = next((u for u in from_chat.members(thread) if u.id == form.assignee.data), None)
     from_chat.create_from_message(
         current_user,
@@ -94,7 +95,7 @@ def _offer(form, thread) -> int | None:
         SelectChoice(cid, name, optgroup=group) for cid, name, group in categories
     ]
     form.place.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(value, label) for value, label in from_chat.place_choices()
+        SelectChoice(value, label) for value, label in place_choices()
     ]
     people = [
         SelectChoice(u.id, _("Me") if u.id == current_user.id else u.display_name)

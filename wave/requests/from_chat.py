@@ -17,7 +17,7 @@ from wave.extensions import db
 from wave.messenger import access as messenger_access
 from wave.messenger import services as messenger
 from wave.messenger.models import Message, Thread, ThreadMember
-from wave.qr.models import Asset, Location, Site
+from wave.qr.models import Asset, Location
 from wave.realtime import publish_after_commit
 from wave.requests import services
 from wave.requests.catalog import active_items
@@ -86,22 +86,6 @@ def _handled_by(team_id: int) -> set[int]:
     return set(db.session.scalars(select(Category.id).where(Category.default_team_id == team_id)))
 
 
-def place_choices() -> list[tuple[str, str]]:
-    """Every active location ('l<id>') and asset ('a<id>') with its full path, as the desk's
-    form offers them."""
-    locations = db.session.scalars(
-        select(Location)
-        .join(Site)
-        .where(Location.archived_at.is_(None), Site.archived_at.is_(None))
-    ).all()
-    assets = db.session.scalars(select(Asset).where(Asset.archived_at.is_(None))).all()
-    pairs = [(f"l{loc.id}", f"{loc.site.name} · {loc.full_name}") for loc in locations]
-    pairs += [
-        (f"a{a.id}", f"{a.location.site.name} · {a.location.full_name} · {a.name}") for a in assets
-    ]
-    return sorted(pairs, key=lambda pair: pair[1])
-
-
 def default_place(thread: Thread, user: User) -> str:
     """The place of the last request made from this chat, else of the last one the user
     entered ('' if none): people and chats tend to keep to their building and floor."""
@@ -114,13 +98,6 @@ def default_place(thread: Thread, user: User) -> str:
     if last is None:
         return ""
     return f"a{last.asset_id}" if last.asset_id else f"l{last.location_id}"
-
-
-def parse_place(value: str) -> tuple[Location | None, Asset | None]:
-    kind, ident = value[:1], int(value[1:])
-    if kind == "a":
-        return None, db.session.get(Asset, ident)
-    return db.session.get(Location, ident), None
 
 
 def members(thread: Thread) -> list[User]:
