@@ -225,7 +225,12 @@ def test_taking_the_request_updates_its_card_in_the_chat(world, signed_in, conne
     sam, tom = connect(world.sam), connect(world.tom)
     lifecycle.take(req, world.olga)
     expected = ("chat-message-changed", {"thread_id": card.thread_id, "message_id": card.id})
-    assert chat_events(sam) == [expected]
+    heard = chat_events(sam)
+    assert [e for e in heard if e[1]["thread_id"] == card.thread_id] == [expected]
+    # the "took the request" line in the request's own thread is announced there too
+    told = db.session.scalar(select(Message).where(Message.kind == "event"))
+    assert told.thread_id == req.thread_id
+    assert ("chat-message-posted", {"thread_id": req.thread_id, "message_id": told.id}) in heard
     assert chat_events(tom) == []
     html = signed_in(world.sam).get(f"/chats/cards/{card.id}").get_data(True)
     assert "Olga Petrova" in html and "Assigned" in html

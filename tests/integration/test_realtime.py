@@ -27,7 +27,9 @@ def connect(app, signed_in):
 
 
 def names(sio):
-    return [(m["name"], m["args"][0]["id"]) for m in sio.get_received()]
+    """The request events a client heard, as (name, request id)."""
+    received = sio.get_received()
+    return [(m["name"], m["args"][0]["id"]) for m in received if m["name"].startswith("request-")]
 
 
 def submit(world, category=None):

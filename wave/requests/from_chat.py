@@ -217,7 +217,10 @@ def tell_thread(req: ServiceRequest, actor: User, event) -> None:
     else:
         body = f"status:{event.to_status}" + (f"\n{data['reason']}" if data.get("reason") else "")
     thread = db.session.get(Thread, req.thread_id)
-    messenger.post(thread, actor, body, kind="event")
+    message, _created = messenger.post(thread, actor, body, kind="event")
+    # An open view of the request's discussion shows the line live, like any message.
+    rooms = messenger_access.rooms_for(thread)
+    publish_after_commit("chat-message-posted", _ids(message), to=rooms)
 
 
 def event_text(message: Message) -> str:
