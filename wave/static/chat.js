@@ -290,7 +290,7 @@
   function showTyping(name) {
     const line = document.getElementById("typing");
     if (!line) return;
-    line.textContent = line.dataset.text.replace("{name}", name);
+    line.textContent = name ? line.dataset.text.replace("{name}", name) : "";
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => (line.textContent = ""), 5000);
   }
@@ -597,7 +597,10 @@
   socket.on("chat-message-posted", function (data) {
     refreshBadge();
     refreshList();
-    if (isOpen(data)) catchUp();
+    if (isOpen(data)) {
+      showTyping(null); // whoever was typing has sent it
+      catchUp();
+    }
   });
   socket.on("chat-message-changed", function (data) {
     refreshList();
