@@ -80,6 +80,7 @@ def _bind_extensions(app):
 
     # Handlers must be registered before init_app, or they vanish on the next create_app().
     from wave.messenger import sockets  # noqa: F401
+    from wave.requests import threads  # noqa: F401  (request discussions, for the messenger)
 
     socketio.init_app(
         app,

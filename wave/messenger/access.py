@@ -67,6 +67,14 @@ def policy_titles(threads: list[Thread]) -> dict[int, str]:
     return titles
 
 
+def posted(thread: Thread, message: Message) -> None:
+    """Tells the policy owning the thread's kind, if it wants to know, that a message was
+    posted there (inside the sender's transaction)."""
+    policy = policies.get(thread.kind)
+    if policy is not None and hasattr(policy, "posted"):
+        policy.posted(thread, message)
+
+
 def access_thread(thread_id: int, user) -> Thread:
     """The thread if the user may read it; 404 if there is none, 403 if not theirs."""
     thread = db.session.get(Thread, thread_id)

@@ -9,7 +9,7 @@ from wave.auth.models import Team, User
 from wave.extensions import db
 from wave.files.models import Attachment
 from wave.messenger import services
-from wave.messenger.access import rooms_for
+from wave.messenger.access import posted, rooms_for
 from wave.messenger.models import Message, Thread, ThreadMember
 from wave.realtime import publish_after_commit, user_room
 
@@ -141,6 +141,7 @@ def send(
                     to={user_room(person.id)},
                 )
             publish_after_commit("chat-message-posted", _event(message), to=rooms_for(thread))
+            posted(thread, message)
             db.session.commit()
     except services.MessageError:
         raise ChatError(_l("Write a message or add a photo (at most 4000 characters).")) from None

@@ -6,10 +6,8 @@ from sqlalchemy.orm import joinedload
 
 from wave.extensions import db
 from wave.files.models import Attachment
-from wave.messenger.access import policies as thread_policies
 from wave.qr.codes import normalize
 from wave.qr.models import Asset, Location, QrTag
-from wave.requests import recipients
 from wave.requests.models import RequestAttachment, ServiceRequest
 
 
@@ -62,24 +60,3 @@ def find_tag(code: str) -> QrTag | None:
         )
         .where(QrTag.code == normalize(code))
     )
-
-
-class _RequestThreads:
-    """A request's discussion: readable by whoever may see the request, heard by the same
-    rooms as the request's own events."""
-
-    def _request(self, thread) -> ServiceRequest | None:
-        return db.session.scalar(
-            select(ServiceRequest).where(ServiceRequest.thread_id == thread.id)
-        )
-
-    def can_read(self, thread, user) -> bool:
-        req = self._request(thread)
-        return req is not None and can_see(req, user)
-
-    def rooms(self, thread) -> set[str]:
-        req = self._request(thread)
-        return recipients.rooms_for(req) if req is not None else set()
-
-
-thread_policies["request"] = _RequestThreads()

@@ -1,0 +1,54 @@
+"""A request's discussion as the messenger sees it: who may read it, who hears of it, its
+title in a chat list, and what a message posted there means for the request (a comment on
+its timeline). Registered with the messenger, which knows nothing of requests."""
+
+from sqlalchemy import select
+
+from wave.extensions import db
+from wave.messenger.access import policies
+from wave.messenger.models import Message, Thread
+from wave.requests import lifecycle, recipients, services
+from wave.requests.access import can_see
+from wave.requests.models import Category, ServiceRequest
+
+
+class RequestThreads:
+    def _request(self, thread: Thread) -> ServiceRequest | None:
+        return db.session.scalar(
+            select(ServiceRequest).where(ServiceRequest.thread_id == thread.id)
+        )
+
+    def can_read(self, thread: Thread, user) -> bool:
+        req = self._request(thread)
+        return req is not None and can_see(req, user)
+
+    def rooms(self, thread: Thread) -> set[str]:
+        req = self._request(thread)
+        return recipients.rooms_for(req) if req is not None else set()
+
+    def readable_ids(self, threads: list[Thread], user) -> set[int]:
+        """Which of these request threads the user may read, in one query."""
+        rows = db.session.scalars(
+            select(ServiceRequest).where(ServiceRequest.thread_id.in_([t.id for t in threads]))
+        )
+        return {req.thread_id for req in rows if can_see(req, user)}
+
+    def titles(self, threads: list[Thread]) -> dict[int, str]:
+        """'#12 · Trash removal' for each thread, in one query."""
+        rows = db.session.execute(
+            select(ServiceRequest.thread_id, ServiceRequest.id, Category.name)
+            .join(Category, Category.id == ServiceRequest.category_id)
+            .where(ServiceRequest.thread_id.in_([t.id for t in threads]))
+        )
+        return {thread_id: f"#{number} · {name}" for thread_id, number, name in rows}
+
+    def posted(self, thread: Thread, message: Message) -> None:
+        """A message written in the request's discussion from a chat view is a comment on
+        the request, as one written on the request's page (not committed)."""
+        req = self._request(thread)
+        if req is not None and message.kind == "text":
+            services.record(req, "comment", message.author, message_id=message.id)
+            lifecycle.publish_change(req)
+
+
+policies["request"] = RequestThreads()
