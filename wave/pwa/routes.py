@@ -9,7 +9,7 @@ bp = Blueprint("pwa", __name__)
 THEME_COLOR = "#0b5cad"
 
 # Bump when the app shell changes; the service worker drops older caches.
-SHELL_VERSION = "wave-shell-1"
+SHELL_VERSION = "wave-shell-2"
 
 
 @bp.get("/manifest.webmanifest")
@@ -53,6 +53,7 @@ def service_worker():
         url_for("pwa.offline"),
         url_for("static", filename="app.css"),
         url_for("static", filename="staff.js"),
+        url_for("static", filename="chat.js"),
         url_for("static", filename="vendor/htmx-2.0.11.min.js"),
         url_for("static", filename="vendor/socket.io-4.8.4.min.js"),
         url_for("static", filename="icons/icon-192.png"),
