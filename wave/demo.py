@@ -10,10 +10,11 @@ from werkzeug.datastructures import FileStorage
 
 from wave.auth.models import Team, User
 from wave.extensions import db
-from wave.files.images import Photo, read_photo
+from wave.files.images import Photo, read_photo, store_photo
+from wave.messenger import chats
 from wave.qr.codes import new_code
 from wave.qr.models import Asset, Location, QrTag, Site
-from wave.requests import discussion, lifecycle, services
+from wave.requests import discussion, from_chat, lifecycle, services
 from wave.requests.models import (
     Category,
     Lease,
@@ -164,7 +165,8 @@ ASSETS = [
 
 
 def load_demo() -> bool:
-    """Create the demo building, people and requests unless they exist. Returns True if created."""
+    """Create the demo building, people, requests and chats unless they exist. Returns True if
+    created."""
     if db.session.scalar(select(Site).where(Site.name == SITE_NAME)):
         return False
     teams = {name: Team(name=name) for name in ("Cleaning", "Technicians", "IT & Security")}
@@ -181,6 +183,7 @@ def load_demo() -> bool:
                 db.session.add(Lease(location=room, tenant_org=org))
     db.session.commit()
     _requests(users, items, rooms, assets)
+    _chats(users, teams, items, rooms)
     return True
 
 
@@ -422,12 +425,73 @@ def _step(req, verb, arg, users, actor):
     return actor
 
 
-def _demo_photo() -> Photo:
-    """A stand-in completion photo: a green square, encoded like a real upload."""
-    image = Image.new("RGB", (640, 480), "#2e7d32")
+def _chats(users, teams, items, rooms):
+    """The teams' chats, each offering its team's categories; a working day's talk in the
+    Cleaning and Technicians chats and between the desk and Olga; and Sam's photo of a spill
+    that Olga turned into a request, which Sam then took (its card in the chat shows it).
+    Made through the real services, each message at its own moment."""
+    start = now()
+
+    def at(minutes_ago):
+        set_clock(lambda m=start - timedelta(minutes=minutes_ago): m)
+
+    def say(minutes_ago, thread, username, text, photos=()):
+        at(minutes_ago)
+        message, _ = chats.send(thread, users[username], text, photos=list(photos))
+        return message
+
+    try:
+        at(3 * 24 * 60)  # the chats are older than today's talk
+        for user in users.values():
+            chats.ensure_team_chats(user)
+        team_chats = {name: chats.team_chat(team) for name, team in teams.items()}
+        for name, thread in team_chats.items():
+            offered = [
+                items[item].id
+                for team, entries in CATEGORIES.values()
+                if team == name
+                for item, *_rest in entries
+            ]
+            from_chat.bind_categories(thread, offered)
+        desk = chats.direct_chat(users["dispatcher"], users["olga"])
+
+        # In the order it happened, so ids and times agree across chats too.
+        cleaning, technicians = team_chats["Cleaning"], team_chats["Technicians"]
+        say(300, technicians, "maria", "The fan motor for AC unit 103 is ordered, due Thursday.")
+        say(290, technicians, "ivan", "Good. The tenant confirmed the lift hall 3 lights.")
+        say(190, cleaning, "olga", "Hi all, I'm on floors 1 and 2 today, Sam has 3 and 4.")
+        say(185, cleaning, "sam", "OK. Kitchen on 4 needs a proper mop after yesterday's party.")
+        say(115, desk, "dispatcher", "Reception asked twice about the coffee spill in the lobby.")
+        say(112, desk, "olga", "I'll do it right after the bins in 101, twenty minutes.")
+        say(110, desk, "dispatcher", "Thanks!")
+        say(55, technicians, "ivan", "Board room AC 403 is rattling, I'm on it.")
+        photo = store_photo(_demo_photo("#8d6e63", "cafe.jpg"), users["sam"].id)
+        db.session.flush()
+        spill = say(28, cleaning, "sam", "Café: a tray went down by the window.", [photo])
+        at(26)
+        req, _ = from_chat.create_from_message(
+            users["olga"],
+            spill,
+            category=items["Spill"],
+            location=rooms["Café"],
+            asset=None,
+            description="Broken cups and coffee on the floor by the Café window.",
+        )
+        say(25, technicians, "ivan", "@maria Restroom 4 sink drains slowly, can you have a look?")
+        at(24)
+        lifecycle.take(req, users["sam"])
+        say(23, cleaning, "sam", "Mine, on my way with the wet vac.")
+        say(22, technicians, "maria", "Yes, I'll bring the drain snake.")
+    finally:
+        set_clock(None)
+
+
+def _demo_photo(color: str = "#2e7d32", name: str = "done.jpg") -> Photo:
+    """A stand-in photo (a plain square; green: work done), encoded like a real upload."""
+    image = Image.new("RGB", (640, 480), color)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG")
-    return read_photo(FileStorage(io.BytesIO(buffer.getvalue()), filename="done.jpg"))
+    return read_photo(FileStorage(io.BytesIO(buffer.getvalue()), filename=name))
 
 
 def tenant_urls(base_url: str, limit: int = 3) -> list[tuple[str, str]]:
