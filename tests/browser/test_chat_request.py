@@ -3,6 +3,7 @@ photo, the other turns it into a request in two taps, the first takes it from th
 chat, and the other's card follows without a reload."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from tests.browser.conftest import TIMEOUT_MS, sign_in, write_jpeg
 from wave.extensions import db
-from wave.messenger.models import Message, Thread
+from wave.messenger.models import Message, Thread, ThreadMember
 from wave.requests.models import RequestAttachment, ServiceRequest
 
 LIVE = {"timeout": TIMEOUT_MS}
@@ -84,14 +85,16 @@ def test_a_photo_in_the_team_chat_becomes_a_request_and_its_card_follows_the_tak
     assert_not_reloaded(olga)
     message_id = int(photo_message.get_attribute("data-id"))
 
-    # Olga turns it into a request: "→ Request" in the message's menu, then "Create request"
-    # with what is prefilled (the team's category, the message's text, anyone in the team);
-    # only the place is hers to choose, as no request came from this chat or from her yet.
-    photo_message.locator("details.msg-actions > summary").tap()
+    # Olga turns it into a request in two taps: "→ Request" on the message, then "Create
+    # request" with what is prefilled (the team's category, the message's text, anyone in the
+    # team); only the place is hers to choose, as no request came from this chat or her yet.
     to_request = photo_message.get_by_role("link", name="→ Request")
     expect(to_request).to_be_visible()
     to_request.tap()
     olga.wait_for_url(re.compile(rf"/chats/messages/{message_id}/request$"))
+    # She saw Sam's message before leaving the chat: her read mark got there on the way out.
+    chat_id = db.session.get(Message, message_id).thread_id
+    assert _read_mark_reaches(world.olga, chat_id, message_id)
     form = olga.locator("#from-message-form")
     expect(olga.locator("#source-message")).to_contain_text("Sam Okafor")
     expect(olga.locator("#source-message")).to_contain_text("1 photo goes with the request")
@@ -145,3 +148,15 @@ def test_a_photo_in_the_team_chat_becomes_a_request_and_its_card_follows_the_tak
         select(RequestAttachment.attachment_id).where(RequestAttachment.request_id == req.id)
     ).all()
     assert photos == [link.attachment_id for link in source.attachments] and len(photos) == 1
+
+
+def _read_mark_reaches(user, thread_id: int, message_id: int, seconds: float = 10) -> bool:
+    """Whether the user's read mark in the chat reaches `message_id` within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        row = db.session.get(ThreadMember, (thread_id, user.id))
+        if row is not None and row.last_read_id >= message_id:
+            return True
+        time.sleep(0.1)
+    return False

@@ -258,8 +258,8 @@
   // ------------------------------------------------------------ read marks
   let seen = 0;
   let reported = 0;
-  const report = debounce(function () {
-    if (!visible() || seen <= reported) return;
+  function sendRead(leaving) {
+    if (seen <= reported) return;
     const upto = seen;
     const data = new FormData();
     data.append("message_id", upto);
@@ -269,12 +269,24 @@
       body: data,
       credentials: "same-origin",
       headers: Object.assign({ "X-CSRFToken": csrf() }, HX),
+      keepalive: leaving, // still delivered when the page is being left
     })
       .then(function (r) {
         if (r.ok) reported = Math.max(reported, upto);
       })
       .catch(() => {});
+  }
+  const report = debounce(function () {
+    if (visible()) sendRead(false);
   }, 600);
+  // Leaving the chat (another page, the phone locked) before the pause ends still tells the
+  // server what was read: the unread badge elsewhere must not count it again.
+  window.addEventListener("pagehide", function () {
+    if (chat) sendRead(true);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (chat && !visible()) sendRead(true);
+  });
   const observer =
     chat && "IntersectionObserver" in window
       ? new IntersectionObserver(function (entries) {
