@@ -2,10 +2,10 @@
 message is stored before anyone hears of it)."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from wave.auth.models import Team, User
+from wave.auth.models import Team, User, team_members
 from wave.extensions import db
 from wave.files.models import Attachment
 from wave.messenger import services
@@ -133,7 +133,9 @@ def send(
             thread, author, body, client_id, reply_to=reply_to, photos=photos
         )
         if created:
-            candidates = _readers(thread)
+            names = services.mentioned_names(message.body)
+            # Only a message that names someone reads the chat's people (a big chat has many).
+            candidates = _readers(thread, names) if names else []
             for person in services.mentioned(thread, message, candidates):
                 publish_after_commit(
                     "chat-mentioned",
@@ -205,12 +207,18 @@ def mute(thread: Thread, user: User, muted: bool) -> None:
     db.session.commit()
 
 
-def _readers(thread: Thread) -> list[User]:
+def _readers(thread: Thread, usernames: set[str]) -> list[User]:
+    """The active people of the chat with one of these (lower-case) usernames."""
+    query = select(User).where(func.lower(User.username).in_(usernames), User.archived_at.is_(None))
     if thread.kind == "team":
-        team = db.session.get(Team, thread.team_id)
-        return [u for u in team.members if u.is_active]
-    ids = services.member_ids(thread)
-    return list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+        query = query.join(team_members, team_members.c.user_id == User.id).where(
+            team_members.c.team_id == thread.team_id
+        )
+    else:
+        query = query.join(ThreadMember, ThreadMember.user_id == User.id).where(
+            ThreadMember.thread_id == thread.id
+        )
+    return list(db.session.scalars(query))
 
 
 def _changed(message: Message) -> None:

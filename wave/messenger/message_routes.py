@@ -54,9 +54,9 @@ def message(thread_id, message_id):
     return _message(chat, access_message(chat, message_id))
 
 
-def _message(chat, msg, status=200, **context):
+def _message(chat, msg, status=200, members=None, **context):
     return fragment(
-        "messenger/_message.html", status, message=msg, **message_context(chat), **context
+        "messenger/_message.html", status, message=msg, **message_context(chat, members), **context
     )
 
 
@@ -67,18 +67,20 @@ def post_message(thread_id):
     stores no photos again. htmx/chat.js get the message's partial; a plain post a redirect."""
     chat = access_thread(thread_id, current_user)
     form = ComposeForm()
-    sent = None
+    sent, fresh = None, False
     if form.validate_on_submit():
         sent = services.find_sent(current_user, form.client_id.data)
         if sent is not None and sent.thread_id != chat.id:
             form.client_id.errors = [_("This message was already sent to another chat.")]
             sent = None
         elif sent is None:
-            sent = _send(chat, form)
+            sent, fresh = _send(chat, form), True
     if sent is None:
         return _compose_invalid(chat, form)
     if wants_fragment():
-        return _message(chat, sent)
+        # Nobody else has read a message stored a moment ago: its receipt needs no roster,
+        # which in a big chat is the dearest part of the answer.
+        return _message(chat, sent, members=[] if fresh else None)
     return go(url_for("chats.thread", thread_id=chat.id, _anchor=f"message-{sent.id}"))
 
 

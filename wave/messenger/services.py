@@ -187,9 +187,14 @@ def post(
     return message, True
 
 
+def mentioned_names(body: str) -> set[str]:
+    """The usernames a text names with @username, lower-cased."""
+    return {name.lower() for name in _MENTION.findall(body or "")}
+
+
 def mentioned(thread: Thread, message: Message, candidates: list[User]) -> list[User]:
     """Records who the message names with @username among `candidates`; returns them."""
-    names = {name.lower() for name in _MENTION.findall(message.body)}
+    names = mentioned_names(message.body)
     found = [u for u in candidates if u.username.lower() in names and u.id != message.author_id]
     db.session.add_all(Mention(message_id=message.id, user_id=u.id) for u in found)
     return found
