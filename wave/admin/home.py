@@ -11,7 +11,7 @@ SECTIONS = (
     ("places.sites", _l("Places")),
     ("labels.index", _l("Labels")),
     ("imports.index", _l("Import")),
-    ("people.users", _l("People")),
+    ("people.users", _l("Users")),
     ("people.teams", _l("Teams")),
     ("catalog.categories", _l("Categories")),
     ("catalog.tenants", _l("Tenants")),
