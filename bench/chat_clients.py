@@ -9,11 +9,11 @@ Two listener implementations behind one interface:
 
 - `LeanClient` (the default): a WebSocket-only Engine.IO 4 / Socket.IO 5 client on an asyncio
   Protocol — the upgrade request with the session cookie, the open packet, the namespace
-  connect with an auth payload, answers to pings, and event packets; about 10 µs of CPU per
+  connect with an auth payload, answers to pings, and event packets; about 10–15 µs of CPU per
   event received. It speaks the same protocol as socket.io-client with
   `transports: ["websocket"]`.
 - `SioClient`: python-socketio's AsyncClient (needs aiohttp, which is not a dependency of Wave
-  or its tests); about 8 times the CPU per event, so on a 2-core machine it, not the server,
+  or its tests); about 5–8 times the CPU per event, so on a 2-core machine it, not the server,
   limits the fan-out rates measured. Kept for cross-checking: `--harness socketio`.
 
 Senders (`HttpSender`) post the chat's compose form as chat.js does: multipart/form-data with

@@ -58,6 +58,9 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=100, help="per measurement and round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cprofile", action="store_true", help="cProfile the send as it is")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the SQL of one send as it is"
+    )
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="wave-profile-chat-"))
     try:
@@ -189,6 +192,12 @@ def run(args):
                 fn()
             cpu[label].append((time.process_time() - start) / args.requests * 1000)
     use("baseline")
+    if args.statements:
+        statements.clear()
+        post(200)()
+        print(f"SQL of one send into the 200-member chat ({len(statements)} statements):")
+        for sql in statements:
+            print("  " + " ".join(sql.split())[:160])
     print(f"{'':<34}{'CPU ms':>8}{'SQL':>5}{'vs baseline':>13}")
     for label, variant, _ in plan:
         ms = statistics.median(cpu[label])
