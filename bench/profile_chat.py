@@ -16,6 +16,8 @@ suggested in bench/RESULTS.md is measured, not guessed:
                  member id query; connections would join their chats' rooms on connect)
   all            the three together
 
+(no-roster and no-readers are what Wave's 67ae413 did: from it on they change nothing.)
+
 and the catch-up GET chat.js makes after every chat-message-posted while the chat is open
 (`GET /chats/<id>/messages?after=<id>`, one new message), per member who has it open.
 
