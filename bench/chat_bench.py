@@ -17,13 +17,11 @@ import asyncio
 import importlib.metadata
 import json
 import os
-import platform
 import random
 import re
 import secrets
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -44,7 +42,9 @@ from submit_bench import (  # noqa: E402
     GUNICORN,
     PYTHON,
     Server,
+    base_machine,
     code_version,
+    command_version,
     free_port,
     machine_busy,
     percentiles,
@@ -107,34 +107,16 @@ def log(*args):
 
 
 def machine_info() -> dict:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
-
-    def version(cmd):
-        try:
-            out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
-            return (out.stdout or out.stderr).strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.SubprocessError):
-            return "?"
-
     def package(name):
         try:
             return importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             return "?"
 
-    redis = version(["redis-server", "--version"])
+    redis = command_version(["redis-server", "--version"])
     found = re.search(r"v=(\S+)", redis)
     return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram_gib": round(mem_kb / 1024 / 1024, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
+        **base_machine(),
         "packages": {
             name: package(name)
             for name in (
@@ -148,10 +130,6 @@ def machine_info() -> dict:
                 "SQLAlchemy",
             )
         },
-        "sqlite": sqlite3.sqlite_version,
-        "postgres": version(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"]
-        ),
         "redis": found.group(1) if found else redis,
     }
 

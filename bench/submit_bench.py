@@ -79,33 +79,41 @@ def log(*args):
 # ---------------------------------------------------------------- machine and CPU accounting
 
 
-def machine_info() -> dict:
+def command_version(cmd: list[str]) -> str:
+    """The first line a command prints about its version, or '?'."""
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "?"
+
+
+def base_machine() -> dict:
+    """What every benchmark of this folder writes about the machine and its databases."""
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
     mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
-
-    def version(cmd):
-        try:
-            out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
-            return (out.stdout or out.stderr).strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.SubprocessError):
-            return "?"
-
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
         "ram_gib": round(mem_kb / 1024 / 1024, 1),
         "kernel": platform.release(),
         "python": platform.python_version(),
-        "gunicorn": version([GUNICORN, "--version"]),
-        "wrk": version(["wrk", "--version"]).split(" Copyright")[0],
         "sqlite": sqlite3.sqlite_version,
-        "postgres": version(
+        "postgres": command_version(
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"]
         ),
+    }
+
+
+def machine_info() -> dict:
+    return {
+        **base_machine(),
+        "gunicorn": command_version([GUNICORN, "--version"]),
+        "wrk": command_version(["wrk", "--version"]).split(" Copyright")[0],
     }
 
 
