@@ -11,6 +11,13 @@ from wave.messenger.models import (  # noqa: F401
     Thread,
     ThreadMember,
 )
+from wave.notify.models import (  # noqa: F401
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+    PushSubscription,
+    ServerKey,
+)
 from wave.qr.models import Asset, LabelOffset, LabelPrint, Location, QrTag, Site  # noqa: F401
 from wave.requests.models import (  # noqa: F401
     Category,
@@ -23,4 +30,5 @@ from wave.requests.models import (  # noqa: F401
     chat_categories,
     location_categories,
 )
+from wave.sla.models import EscalationRule, Firing, Holiday, SiteCalendar, SlaPolicy  # noqa: F401
 from wave.settings import Setting  # noqa: F401,E402

@@ -10,6 +10,8 @@ DEFAULTS = {
     "workload.busy": 3,
     # … and red (overloaded).
     "workload.overloaded": 6,
+    # Finished work the requester never confirmed closes by itself after so many days.
+    "requests.autoclose_days": 3,
 }
 
 

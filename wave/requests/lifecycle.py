@@ -11,7 +11,7 @@ from sqlalchemy import func, update
 from wave.extensions import db
 from wave.files.images import Photo
 from wave.realtime import publish_after_commit, user_room
-from wave.requests import from_chat, recipients, services
+from wave.requests import due, from_chat, recipients, services
 from wave.requests.models import RequestAttachment, ServiceRequest
 from wave.requests.services import ActionError, attach_photos
 from wave.timeutil import now
@@ -272,6 +272,7 @@ def _require_worker(req, actor):
 
 def _end_hold(req, moment):
     if req.hold_started_at is not None:
+        due.hold_ended(req, moment)
         req.hold_seconds += int((moment - req.hold_started_at).total_seconds())
         req.hold_started_at = None
         req.resume_at = None
@@ -284,7 +285,9 @@ def _has_completion_photo(req) -> bool:
 
 
 def record(req, kind, actor=None, **fields):
-    """services.record, and a staff member's change told in the request's thread too."""
+    """services.record, and a staff member's change told in the request's thread too; the
+    deadline the work faces follows its new state."""
+    due.refresh_next_due(req)
     event = services.record(req, kind, actor, **fields)
     if actor is not None:
         from_chat.tell_thread(req, actor, event)

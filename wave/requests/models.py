@@ -98,6 +98,9 @@ class ServiceRequest(db.Model):
         Index("ix_service_requests_assignee_status_id", "assignee_id", "status", "id"),
         Index("ix_service_requests_status_id", "status", "id"),
         Index("ix_service_requests_created_at", "created_at"),
+        Index("ix_service_requests_next_due_at_id", "next_due_at", "id"),
+        Index("ix_service_requests_response_due_at", "response_due_at"),
+        Index("ix_service_requests_resolution_due_at", "resolution_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +118,8 @@ class ServiceRequest(db.Model):
     requester_name: Mapped[str | None] = mapped_column(String(120))
     requester_phone: Mapped[str | None] = mapped_column(String(40))
     requester_email: Mapped[str | None] = mapped_column(String(254))
+    requester_locale: Mapped[str | None] = mapped_column(String(8))
+    """The language the requester wrote in: their e-mails come in it."""
     tenant_org_id: Mapped[int | None] = mapped_column(ForeignKey("tenant_orgs.id"))
     sla_class: Mapped[str] = mapped_column(String(1), default="B")
 
@@ -136,6 +141,11 @@ class ServiceRequest(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(String(255))
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused_seconds: Mapped[int] = mapped_column(default=0)
+    """Working time spent on hold: the resolution clock does not run then."""
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The deadline the work faces now (response until answered, then resolution); None on
+    hold (the clock is paused), when finished, or without a target. Lists sort by it."""
 
     rating: Mapped[int | None]
     feedback: Mapped[str | None] = mapped_column(Text)

@@ -1,8 +1,7 @@
 """Creating requests. Every action writes the timeline, commits, then publishes."""
 
 import secrets
-from datetime import timedelta
-
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +11,7 @@ from wave.files.models import Attachment
 from wave.messenger import services as messenger
 from wave.qr.models import Asset, Location, QrTag
 from wave.realtime import publish_after_commit
-from wave.requests import recipients, tenancy
+from wave.requests import due, recipients, tenancy, tenant_mail
 from wave.requests.models import (
     Category,
     RequestAttachment,
@@ -42,6 +41,7 @@ def record(req, kind, actor=None, *, from_status=None, to_status=None, public=Fa
         data=data,
     )
     db.session.add(event)
+    tenant_mail.on_event(req, event)
     return event
 
 
@@ -82,18 +82,12 @@ def _new_request(*, category: Category, location, asset, source, description, co
     )
     if org := tenancy.tenant_for(location):
         req.tenant_org_id, req.sla_class = org.id, org.sla_class
-    created = now()
-    req.created_at = created
-    if category.response_minutes:
-        req.response_due_at = created + _minutes(category.response_minutes)
-    if category.resolution_minutes:
-        req.resolution_due_at = created + _minutes(category.resolution_minutes)
+    req.category, req.site = category, location.site
+    req.requester_locale = str(get_locale() or "en")
+    req.created_at = now()
+    due.set_due_times(req)
     db.session.add(req)
     return req
-
-
-def _minutes(n):
-    return timedelta(minutes=n)
 
 
 def submit_from_tag(
