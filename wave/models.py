@@ -30,5 +30,5 @@ from wave.requests.models import (  # noqa: F401
     chat_categories,
     location_categories,
 )
-from wave.sla.models import EscalationRule, Firing, Holiday, SiteCalendar, SlaPolicy  # noqa: F401
 from wave.settings import Setting  # noqa: F401,E402
+from wave.sla.models import EscalationRule, Firing, Holiday, SiteCalendar, SlaPolicy  # noqa: F401
