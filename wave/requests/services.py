@@ -1,6 +1,7 @@
 """Creating requests. Every action writes the timeline, commits, then publishes."""
 
 import secrets
+
 from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
