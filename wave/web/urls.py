@@ -15,6 +15,14 @@ def public_base_url() -> str:
     return f"http://{config['WAVE_HOST']}:{config['WAVE_PORT']}"
 
 
+def path_for(endpoint: str, **values) -> str:
+    """url_for's path, also outside a request (the worker, the command line)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    root = current_app.config.get("APPLICATION_ROOT") or "/"
+    return current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
+
+
 def public_url(endpoint: str, **values) -> str:
     """The full URL of an endpoint as people outside reach it."""
-    return public_base_url() + url_for(endpoint, **values)
+    return public_base_url() + path_for(endpoint, **values)
