@@ -218,3 +218,33 @@ def live_server(app, test_config, tmp_path):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+class FrozenClock:
+    """Wave's now() stopped at a moment the test chooses, moved only when the test says."""
+
+    def __init__(self):
+        self.moment = None
+
+    def at(self, moment):
+        from wave.timeutil import set_clock
+
+        self.moment = moment
+        set_clock(lambda: self.moment)
+        return moment
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        self.moment = self.moment + timedelta(**delta)
+        return self.moment
+
+
+@pytest.fixture
+def frozen():
+    """frozen.at(aware datetime) stops Wave's clock; frozen.advance(minutes=…) moves it."""
+    from wave.timeutil import set_clock
+
+    clock = FrozenClock()
+    yield clock
+    set_clock(None)

@@ -1,4 +1,4 @@
-"""python -m wave <command>: demo, serve, migrate, labels."""
+"""python -m wave <command>: demo, serve, migrate, worker, labels."""
 
 import argparse
 import sys
@@ -10,6 +10,8 @@ def main(argv=None):
     commands.add_parser("demo", help="migrate, load the demo building once, and serve")
     commands.add_parser("serve", help="migrate and serve (development server with Socket.IO)")
     commands.add_parser("migrate", help="apply database migrations")
+    worker = commands.add_parser("worker", help="SLA checks, escalations, reminders, sending")
+    worker.add_argument("--once", action="store_true", help="one tick, then exit")
     _labels_parser(commands)
     args = parser.parse_args(argv)
 
@@ -27,8 +29,30 @@ def main(argv=None):
             print_welcome(app)
         if args.command == "labels":
             return print_labels(args)
+    if args.command == "worker":
+        return work(app, once=args.once)
+    if args.command == "demo":
+        from wave.jobs import worker
+
+        worker.start_in_process(app)
     if args.command in ("demo", "serve"):
         serve(app)
+
+
+def work(app, once: bool) -> int:
+    from wave.jobs import worker
+
+    if once:
+        with app.app_context():
+            print(worker.tick() or "nothing to do", flush=True)
+        return 0
+    interval = app.config["WAVE_WORKER_INTERVAL"]
+    print(f" * Wave worker: a tick every {interval:g} s (Ctrl+C stops)", flush=True)
+    try:
+        worker.run_forever(app, interval)
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _labels_parser(commands):

@@ -56,6 +56,7 @@ def from_environment(instance_path: str) -> dict:
         "WAVE_HOST": _env("HOST", "127.0.0.1"),
         "WAVE_PORT": int(_env("PORT", "5000")),
         "WAVE_PUBLIC_URL": _env("PUBLIC_URL"),
+        "WAVE_VAPID_SUBJECT": _env("VAPID_SUBJECT"),
         "WAVE_PROXY_FIX": _env_bool("PROXY_FIX"),
         "WAVE_SUBMIT_LIMIT_PER_ADDRESS": _env(
             "SUBMIT_LIMIT_PER_ADDRESS", "10 per minute;60 per hour"
@@ -66,8 +67,18 @@ def from_environment(instance_path: str) -> dict:
         "WAVE_DB_POOL_SIZE": int(_env("DB_POOL_SIZE", "20")),
         "WAVE_DB_MAX_OVERFLOW": int(_env("DB_MAX_OVERFLOW", "20")),
         "WAVE_ASYNC_MODE": _env("ASYNC_MODE"),
+        "WAVE_WORKER_INTERVAL": float(_env("WORKER_INTERVAL", "30")),
         "WAVE_IMPORT_ROW_LIMIT": int(_env("IMPORT_ROW_LIMIT", "50000")),
         "WAVE_IMPORT_MAX_BYTES": int(_env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
+        # E-mail to requesters: off (nothing is queued) until an SMTP host is set.
+        "WAVE_SMTP_HOST": _env("SMTP_HOST"),
+        "WAVE_SMTP_PORT": int(_env("SMTP_PORT", "25")),
+        "WAVE_SMTP_USER": _env("SMTP_USER"),
+        "WAVE_SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "WAVE_SMTP_STARTTLS": _env_bool("SMTP_STARTTLS"),
+        "WAVE_SMTP_SSL": _env_bool("SMTP_SSL"),
+        "WAVE_SMTP_TIMEOUT": float(_env("SMTP_TIMEOUT", "30")),
+        "WAVE_MAIL_FROM": _env("MAIL_FROM", "Wave <wave@localhost>"),
     }
 
 

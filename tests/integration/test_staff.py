@@ -52,8 +52,8 @@ def test_inbox_pages_by_keyset(world, signed_in):
     olga = signed_in(world.olga)
     first = olga.get("/inbox/list?tab=new").get_data(True)
     assert "Item 29" in first and "Item 5" in first and "Item 4" not in first
-    assert f"before={reqs[5].id}" in first
-    second = olga.get(f"/inbox/list?tab=new&before={reqs[5].id}").get_data(True)
+    assert f"cursor=n{reqs[5].id}" in first
+    second = olga.get(f"/inbox/list?tab=new&cursor=n{reqs[5].id}").get_data(True)
     assert "Item 4" in second and "Item 0" in second and "Item 5" not in second
     assert 'id="inbox-list"' not in second  # appended rows, not a second list
 

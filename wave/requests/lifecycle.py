@@ -11,7 +11,7 @@ from sqlalchemy import func, update
 from wave.extensions import db
 from wave.files.images import Photo
 from wave.realtime import publish_after_commit, user_room
-from wave.requests import due, from_chat, recipients, services
+from wave.requests import due, from_chat, notices, recipients, services
 from wave.requests.models import RequestAttachment, ServiceRequest
 from wave.requests.services import ActionError, attach_photos
 from wave.timeutil import now
@@ -100,6 +100,7 @@ def assign(req: ServiceRequest, actor, assignee) -> ServiceRequest:
         assignee_id=assignee.id,
         previous_assignee_id=previous,
     )
+    notices.tell(req, "assigned", besides=actor)
     publish_change(req, also={user_room(previous)} if previous else set())
     db.session.commit()
     return req
@@ -242,6 +243,7 @@ def reopen(req: ServiceRequest, comment: str) -> ServiceRequest:
         comment=comment[:2000],
         by="tenant",
     )
+    notices.tell(req, "reopened")
     publish_change(req)
     db.session.commit()
     return req
@@ -261,6 +263,34 @@ def rate(req: ServiceRequest, rating: int, feedback: str | None) -> ServiceReque
     publish_change(req)
     db.session.commit()
     return req
+
+
+def auto_close(req: ServiceRequest, days: int) -> bool:
+    """Finished work the requester never confirmed closes by itself; of two workers only one
+    closes it. Commits; publishes. Returns whether this call closed it."""
+    result = db.session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id == req.id, ServiceRequest.status == "done")
+        .values(status="closed", closed_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.refresh(req)
+    record(
+        req,
+        "status",
+        None,
+        from_status="done",
+        to_status="closed",
+        public=True,
+        by="autoclose",
+        days=days,
+    )
+    publish_change(req)
+    db.session.commit()
+    return True
 
 
 def _require_worker(req, actor):

@@ -1,6 +1,8 @@
-"""Read-side queries for the staff app. Lists page by keyset (id below the last seen)."""
+"""Read-side queries for the staff app. Lists page by keyset, never by offset."""
 
-from sqlalchemy import or_, select
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from wave.auth.models import Team, User
@@ -15,8 +17,37 @@ def tabs_for(user) -> list[str]:
     return ["new", "mine", "open"] if user.is_desk else ["new", "mine"]
 
 
-def inbox(user, tab: str, before: int | None = None, limit: int = PAGE_SIZE):
-    """One page of the user's inbox tab, newest first; returns (rows, next_before)."""
+def inbox(user, tab: str, cursor: str | None = None, limit: int = PAGE_SIZE):
+    """One page of the user's inbox tab: the nearest deadline first (overdue work on top),
+    then work without a running clock, newest first. Keyset-paged: returns (rows, cursor)."""
+    query = _tab_query(user, tab)
+    if query is None:
+        return [], None
+    phase, due_key, id_key = _parse_cursor(cursor)
+    rows = []
+    if phase == "d":
+        timed = query.where(ServiceRequest.next_due_at.is_not(None))
+        if due_key is not None:
+            timed = timed.where(
+                or_(
+                    ServiceRequest.next_due_at > due_key,
+                    and_(ServiceRequest.next_due_at == due_key, ServiceRequest.id > id_key),
+                )
+            )
+        order = (ServiceRequest.next_due_at, ServiceRequest.id)
+        rows = list(db.session.scalars(timed.order_by(*order).limit(limit + 1)))
+    if len(rows) <= limit:
+        untimed = query.where(ServiceRequest.next_due_at.is_(None))
+        if phase == "n" and id_key is not None:
+            untimed = untimed.where(ServiceRequest.id < id_key)
+        rest = untimed.order_by(ServiceRequest.id.desc()).limit(limit + 1 - len(rows))
+        rows += db.session.scalars(rest)
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], _cursor_after(rows[limit - 1])
+
+
+def _tab_query(user, tab):
     query = select(ServiceRequest).options(
         selectinload(ServiceRequest.category),
         selectinload(ServiceRequest.site),
@@ -31,23 +62,39 @@ def inbox(user, tab: str, before: int | None = None, limit: int = PAGE_SIZE):
             ServiceRequest.status.in_(("new", "reopened")),
         )
         if not user.is_desk:
-            team_ids = user.team_ids
             query = query.where(
-                or_(ServiceRequest.team_id.in_(team_ids), ServiceRequest.team_id.is_(None))
+                or_(ServiceRequest.team_id.in_(user.team_ids), ServiceRequest.team_id.is_(None))
             )
-    elif tab == "mine":
-        query = query.where(
+        return query
+    if tab == "mine":
+        return query.where(
             ServiceRequest.assignee_id == user.id, ServiceRequest.status.in_(OPEN_STATUSES)
         )
-    elif tab == "open" and user.is_desk:
-        query = query.where(ServiceRequest.status.in_(OPEN_STATUSES))
-    else:
-        return [], None
-    if before:
-        query = query.where(ServiceRequest.id < before)
-    rows = list(db.session.scalars(query.order_by(ServiceRequest.id.desc()).limit(limit + 1)))
-    next_before = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_before
+    if tab == "open" and user.is_desk:
+        return query.where(ServiceRequest.status.in_(OPEN_STATUSES))
+    return None
+
+
+def _cursor_after(row) -> str:
+    """'d<due as epoch microseconds>.<id>' inside the timed part, 'n<id>' after it."""
+    if row.next_due_at is None:
+        return f"n{row.id}"
+    micros = int(row.next_due_at.timestamp() * 1_000_000)
+    return f"d{micros}.{row.id}"
+
+
+def _parse_cursor(cursor: str | None):
+    """(phase, due, id) from a cursor; a malformed one starts from the top."""
+    try:
+        if cursor and cursor[0] == "n":
+            return "n", None, int(cursor[1:])
+        if cursor and cursor[0] == "d":
+            micros, row_id = cursor[1:].split(".")
+            moment = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+            return "d", moment, int(row_id)
+    except (ValueError, OverflowError):
+        pass
+    return "d", None, None
 
 
 def timeline(req) -> list[RequestEvent]:

@@ -1,5 +1,10 @@
-"""Who hears about a request: decided here, in one place."""
+"""Who hears about a request: decided here, in one place. Live updates go to rooms;
+notifications go to people, and only to people with a part in the request."""
 
+from sqlalchemy import select
+
+from wave.auth.models import Team, User
+from wave.extensions import db
 from wave.realtime import DESK_ROOM, team_room, user_room
 
 
@@ -11,3 +16,49 @@ def rooms_for(req) -> set[str]:
     if req.assignee_id:
         rooms.add(user_room(req.assignee_id))
     return rooms
+
+
+def people_for(kind: str, req) -> set[User]:
+    """Who is told of `kind` about this request:
+
+    - assigned, due_soon, resume, reopened: the assignee;
+    - new_for_team: the request's team;
+    - not_taken: the team and the managers (the dispatchers too when no team has it);
+    - response_breached, resolution_breached: the managers.
+    """
+    if kind in ("assigned", "due_soon", "resume", "reopened"):
+        people = {req.assignee} if req.assignee else set()
+    elif kind == "new_for_team":
+        people = set(_team(req))
+    elif kind == "not_taken":
+        people = set(_team(req)) | set(_with_roles(("manager",) if req.team_id else DESKS))
+    elif kind in ("response_breached", "resolution_breached"):
+        people = set(_with_roles(("manager",)))
+    else:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    return {p for p in people if p.is_active and has_part(p, req)}
+
+
+DESKS = ("manager", "dispatcher")
+
+
+def has_part(user, req) -> bool:
+    """Whether the request is any of this person's business: the desk (dispatchers,
+    managers, admins see all work), its assignee, who entered it, its team."""
+    return (
+        user.is_desk
+        or user.id in (req.assignee_id, req.created_by_id)
+        or (req.team_id is not None and req.team_id in user.team_ids)
+    )
+
+
+def _team(req) -> list[User]:
+    if req.team_id is None:
+        return []
+    return list(db.session.get(Team, req.team_id).members)
+
+
+def _with_roles(roles) -> list[User]:
+    return list(
+        db.session.scalars(select(User).where(User.role.in_(roles), User.archived_at.is_(None)))
+    )

@@ -12,7 +12,7 @@ from wave.files.models import Attachment
 from wave.messenger import services as messenger
 from wave.qr.models import Asset, Location, QrTag
 from wave.realtime import publish_after_commit
-from wave.requests import due, recipients, tenancy, tenant_mail
+from wave.requests import due, notices, recipients, tenancy, tenant_mail
 from wave.requests.models import (
     Category,
     RequestAttachment,
@@ -74,6 +74,7 @@ def _new_request(*, category: Category, location, asset, source, description, co
         asset_id=asset.id if asset else None,
         description=description.strip(),
         priority=category.default_priority,
+        status="new",
         team_id=category.default_team_id,
         tracking_token=secrets.token_urlsafe(24),
         created_by_id=actor.id if actor else None,
@@ -169,6 +170,7 @@ def _finish_creation(req, photos, actor, also=None):
     record(req, "created", actor, to_status="new", public=True, source=req.source)
     if also is not None:
         also()
+    notices.tell(req, "new_for_team", besides=actor)
     publish_after_commit("request-created", _payload(req), to=recipients.rooms_for(req))
     db.session.commit()
 

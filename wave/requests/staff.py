@@ -44,13 +44,13 @@ def home():
 @staff_required
 def inbox():
     tab = _tab()
-    rows, next_before = queries.inbox(current_user, tab)
+    rows, cursor = queries.inbox(current_user, tab)
     return render_template(
         "requests/inbox.html",
         tab=tab,
         tabs=queries.tabs_for(current_user),
         rows=rows,
-        next_before=next_before,
+        cursor=cursor,
     )
 
 
@@ -58,15 +58,13 @@ def inbox():
 @staff_required
 def inbox_list():
     tab = _tab()
-    rows, next_before = queries.inbox(
-        current_user, tab, before=request.args.get("before", type=int)
-    )
+    rows, cursor = queries.inbox(current_user, tab, cursor=request.args.get("cursor"))
     return render_template(
         "requests/_inbox_list.html",
         tab=tab,
         rows=rows,
-        next_before=next_before,
-        appending="before" in request.args,
+        cursor=cursor,
+        appending="cursor" in request.args,
     )
 
 

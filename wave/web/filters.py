@@ -2,12 +2,13 @@
 
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import render_template
 from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from wave.requests import labels
+from wave.requests import due, labels
 from wave.timeutil import now
 
 
@@ -23,7 +24,9 @@ def init_app(app):
         ROLE=labels.ROLE,
         csrf_token=generate_csrf,
         get_locale=get_locale,
+        sla_state=lambda req: due.clock(req, now()),
     )
+    app.jinja_env.filters["duration"] = duration
 
     from flask_wtf.csrf import CSRFError
 
@@ -33,6 +36,15 @@ def init_app(app):
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(500, _error_page)
+
+
+def duration(value) -> str:
+    """A length of time, short, in the viewer's language: '35 min', '3 hr', '2 days'."""
+    if value is None:
+        return ""
+    return babel_dates.format_timedelta(
+        value, format="short", threshold=1.5, locale=get_locale() or "en"
+    )
 
 
 def when(value, timezone: str | None = None) -> str:
