@@ -76,6 +76,7 @@ def _migrated(test_config):
         from flask_migrate import upgrade
 
         upgrade()
+        _empty_tables()  # what migrations seed (default escalation rules): tests start empty
         db.engine.dispose()
 
 
