@@ -90,7 +90,10 @@ def unread_count(user) -> int:
     )
 
 
-def recent(user, before: int | None = None, limit: int = 30) -> list[Notification]:
+PAGE_SIZE = 30
+
+
+def recent(user, before: int | None = None, limit: int = PAGE_SIZE) -> list[Notification]:
     """The user's notifications, newest first, a page at a time (keyset on id)."""
     query = select(Notification).where(
         Notification.user_id == user.id, Notification.in_app.is_(True)

@@ -21,6 +21,7 @@
     // After a drop or a sleeping phone: fetch what changed meanwhile.
     if (seenConnect) {
       htmx.trigger(body, "wave:request", {});
+      htmx.trigger(body, "wave:notification", {});
       const panel = document.getElementById("request-panel");
       if (panel) htmx.trigger(panel, "wave:refresh");
     }
@@ -33,6 +34,26 @@
   });
   socket.on("request-created", refresh);
   socket.on("request-changed", refresh);
+
+  // The bell: its count follows, and a new notification shows as a notice for a while.
+  socket.on("notification-added", function (data) {
+    htmx.trigger(body, "wave:notification", data || {});
+    const box = document.getElementById("chat-notices");
+    if (!box || !data || !data.id) return;
+    fetch(body.dataset.notificationsUrl + "/" + encodeURIComponent(data.id) + "/notice",
+          { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then((r) => (r.ok ? r.text() : ""))
+      .then(function (html) {
+        if (!html) return;
+        const tpl = document.createElement("template");
+        tpl.innerHTML = html.trim();
+        const notice = tpl.content.firstElementChild;
+        box.appendChild(notice);
+        setTimeout(() => notice.remove(), 20000);
+      })
+      .catch(() => {});
+  });
+  socket.on("notification-read", function () { htmx.trigger(body, "wave:notification", {}); });
 
   // A live refresh must not wipe what someone is typing into the request panel: while one of
   // its forms is open or focused the refresh waits, and runs once the form is closed or left.

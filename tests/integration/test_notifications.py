@@ -1,0 +1,109 @@
+"""The bell: notifications stored per person as they chose, counted, shown, opened, read,
+and announced live only to their owner."""
+
+import pytest
+from sqlalchemy import select
+
+from tests.builders import report
+from tests.conftest import token
+from wave.extensions import db, socketio
+from wave.notify import services
+from wave.notify.models import Notification, NotificationPreference
+from wave.requests import lifecycle
+
+
+@pytest.fixture
+def assigned(world):
+    """Dina (desk) assigns a fresh request to Olga: Olga is told."""
+    req = report(world)
+    lifecycle.assign(req, world.dina, world.olga)
+    return req
+
+
+def test_assignment_tells_the_assignee_only(world, assigned):
+    rows = db.session.scalars(select(Notification)).all()
+    assert [(n.user_id, n.kind, n.request_id) for n in rows] == [
+        (world.olga.id, "assigned", assigned.id)
+    ]
+    assert services.text_of(rows[0]) == f"#{assigned.id} is yours now: Trash removal · 101 Office"
+
+
+def test_taking_it_yourself_tells_nobody(world):
+    lifecycle.take(report(world), world.olga)
+    assert db.session.scalars(select(Notification)).all() == []
+
+
+def test_bell_counts_unread_and_the_page_lists_them(world, assigned, signed_in):
+    olga = signed_in(world.olga)
+    bell = olga.get("/notifications/bell").get_data(True)
+    assert '<span class="bell-badge">1</span>' in bell
+    page = olga.get("/notifications").get_data(True)
+    assert "is yours now" in page and 'class="notification unread"' in page
+    inbox = olga.get("/inbox").get_data(True)
+    assert 'id="bell"' in inbox and '<span class="bell-badge">1</span>' in inbox
+
+
+def test_opening_a_notification_reads_it_and_goes_to_the_request(world, assigned, signed_in):
+    olga = signed_in(world.olga)
+    row = db.session.scalars(select(Notification)).one()
+    response = olga.get(f"/notifications/{row.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/requests/{assigned.id}")
+    db.session.refresh(row)
+    assert row.read_at is not None
+    assert '<span class="bell-badge" hidden>0</span>' in olga.get("/notifications/bell").get_data(
+        True
+    )
+    assert services.unread_count(world.olga) == 0
+
+
+def test_someone_elses_notification_is_not_found(world, assigned, signed_in):
+    row = db.session.scalars(select(Notification)).one()
+    sam = signed_in(world.sam)
+    assert sam.get(f"/notifications/{row.id}").status_code == 404
+    assert sam.get(f"/notifications/{row.id}/notice").status_code == 404
+    assert "is yours now" not in sam.get("/notifications").get_data(True)
+
+
+def test_mark_all_read_needs_csrf_and_reads_all(world, assigned, signed_in):
+    olga = signed_in(world.olga)
+    assert olga.post("/notifications/read").status_code == 400
+    response = olga.post("/notifications/read", data={"csrf_token": token(olga)})
+    assert response.status_code == 303
+    assert services.unread_count(world.olga) == 0
+
+
+def test_a_kind_turned_off_is_not_stored(world):
+    db.session.add(
+        NotificationPreference(user_id=world.olga.id, kind="assigned", in_app=False, push=False)
+    )
+    db.session.commit()
+    lifecycle.assign(report(world), world.dina, world.olga)
+    assert db.session.scalars(select(Notification)).all() == []
+
+
+def test_push_only_is_kept_out_of_the_bell(world, signed_in):
+    db.session.add(
+        NotificationPreference(user_id=world.olga.id, kind="assigned", in_app=False, push=True)
+    )
+    db.session.commit()
+    lifecycle.assign(report(world), world.dina, world.olga)
+    row = db.session.scalars(select(Notification)).one()
+    assert row.push_pending and not row.in_app
+    assert services.unread_count(world.olga) == 0
+
+
+def test_new_notification_is_announced_live_to_its_owner_only(app, world, signed_in):
+    olga = socketio.test_client(app, flask_test_client=signed_in(world.olga))
+    sam = socketio.test_client(app, flask_test_client=signed_in(world.sam))
+    olga.get_received(), sam.get_received()
+    lifecycle.assign(report(world), world.dina, world.olga)
+    row = db.session.scalars(select(Notification)).one()
+    heard = [m for m in olga.get_received() if m["name"] == "notification-added"]
+    assert [m["args"][0] for m in heard] == [{"id": row.id}]
+    assert [m for m in sam.get_received() if m["name"].startswith("notification")] == []
+    olga.disconnect(), sam.disconnect()
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    for path in ("/notifications", "/notifications/bell", "/notifications/1"):
+        assert client.get(path).status_code == 302
