@@ -130,6 +130,16 @@ class AssignForm(WaveForm):
     assignee = SelectField(_l("Assign to"), coerce=int)
 
 
+class ReplyForm(WaveForm):
+    text = TextAreaField(_l("Answer to the requester"), validators=[Length(max=2000)])
+
+
+class ClassifyForm(WaveForm):
+    category = SelectField(_l("Category"), coerce=int)
+    priority = SelectField(_l("Priority"), choices=choices(PRIORITY.items()))
+    sla_class = SelectField(_l("Service class"), choices=choices((c, c) for c in "ABC"))
+
+
 class MessageForm(WaveForm):
     body = TextAreaField(_l("Message"), validators=[Length(max=4000)])
     client_id = HiddenField()

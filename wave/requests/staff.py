@@ -15,19 +15,22 @@ from wave.extensions import db, htmx
 from wave.files.images import PhotoError, read_photo, uploaded_files
 from wave.messenger import services as messenger
 from wave.messenger.models import Message
-from wave.requests import discussion, lifecycle, queries
+from wave.requests import discussion, lifecycle, queries, triage
 from wave.requests.access import access_attachment, access_request
+from wave.requests.catalog import active_items
 from wave.requests.forms import (
     ActionForm,
     AssignForm,
     CancelForm,
+    ClassifyForm,
     DoneForm,
     HoldForm,
     MessageForm,
     PhotoForm,
+    ReplyForm,
     choices,
 )
-from wave.requests.models import RequestAttachment
+from wave.requests.models import Category, RequestAttachment
 from wave.requests.public import send_attachment
 from wave.requests.services import ActionError
 
@@ -106,8 +109,12 @@ def _panel_context(req, error=None, field=None, **forms):
         "message_form": forms.get("message") or MessageForm(formdata=None, client_id=uuid4().hex),
         "names": queries.names_in(events),
         "photo_form": PhotoForm(formdata=None),
+        "reply_form": forms.get("reply") or ReplyForm(formdata=None),
         "assign_form": None,
+        "classify_form": None,
     }
+    if current_user.is_desk and req.is_open:
+        context["classify_form"] = forms.get("classify") or _classify_form(req)
     if current_user.is_desk and req.is_open:
         form = forms.get("assign") or AssignForm(formdata=None, assignee=req.assignee_id)
         form.assignee.choices = choices(
@@ -222,6 +229,47 @@ def cancel(request_id):
     if not form.validate_on_submit():
         return _invalid(req, form, cancel=form)
     return _respond(req, lambda: lifecycle.cancel(req, current_user, form.reason.data), cancel=form)
+
+
+@bp.post("/requests/<int:request_id>/reply")
+@staff_required
+def reply(request_id):
+    req = access_request(request_id, current_user)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _invalid(req, form, reply=form)
+    return _respond(req, lambda: triage.reply(req, current_user, form.text.data), reply=form)
+
+
+@bp.post("/requests/<int:request_id>/classify")
+@staff_required
+def classify(request_id):
+    req = access_request(request_id, current_user)
+    form = _classify_form(req, formdata=request.form)
+    if not form.validate_on_submit():
+        return _invalid(req, form, classify=form)
+    return _respond(
+        req,
+        lambda: triage.reclassify(
+            req,
+            current_user,
+            category=db.session.get(Category, form.category.data),  # validated: offered
+            priority=form.priority.data,
+            sla_class=form.sla_class.data,
+        ),
+        classify=form,
+    )
+
+
+def _classify_form(req, formdata=None):
+    form = ClassifyForm(
+        formdata=formdata,
+        category=req.category_id,
+        priority=req.priority,
+        sla_class=req.sla_class,
+    )
+    form.category.choices = choices((c.id, f"{c.group} → {c.name}") for c in active_items())
+    return form
 
 
 @bp.post("/requests/<int:request_id>/messages")

@@ -1,5 +1,6 @@
 """Template helpers: dates in the viewer's language, labels, error pages."""
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -27,6 +28,7 @@ def init_app(app):
         sla_state=lambda req: due.clock(req, now()),
     )
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["seconds"] = lambda n: timedelta(seconds=n or 0)
 
     from flask_wtf.csrf import CSRFError
 
