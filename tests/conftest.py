@@ -167,6 +167,28 @@ def signed_in(app):
     return make
 
 
+# ---------------------------------------------------------------- Redis
+REDIS_URL = os.environ.get("WAVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture
+def redis_url():
+    """The tests' own Redis database, emptied before and after; CI must have it."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail(f"no Redis at {REDIS_URL}: CI must run the tests that need it", False)
+        pytest.skip(f"no Redis at {REDIS_URL} (start one, or set WAVE_TEST_REDIS_URL)")
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
 # ---------------------------------------------------------------- live server
 def free_port() -> int:
     with socket.socket() as s:
@@ -175,7 +197,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server(app, test_config, tmp_path):
+def live_server_env():
+    """Extra environment for the live server (override in a module: Redis, say)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(app, test_config, tmp_path, live_server_env):
     """`python -m wave serve` in a subprocess on this test's database; yields its base URL."""
     port = free_port()
     env = {
@@ -190,6 +218,7 @@ def live_server(app, test_config, tmp_path):
         "WAVE_LOGIN_LIMIT": "1000 per minute",
     }
     env.pop("WAVE_REDIS_URL", None)
+    env.update(live_server_env)
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "wave", "serve"],
