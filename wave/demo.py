@@ -1,7 +1,7 @@
 """A realistic demo building, loaded once (running it again adds nothing)."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from PIL import Image
@@ -22,6 +22,7 @@ from wave.requests.models import (
     asset_categories,
     location_categories,
 )
+from wave.sla.models import Holiday, SiteCalendar, SlaPolicy
 from wave.timeutil import now, set_clock
 from wave.web.urls import public_base_url
 
@@ -181,6 +182,7 @@ def load_demo() -> bool:
         for room_name, room in rooms.items():
             if room_name.endswith(name):
                 db.session.add(Lease(location=room, tenant_org=org))
+    _service_levels(site)
     db.session.commit()
     _requests(users, items, rooms, assets)
     _chats(users, teams, items, rooms)
@@ -257,6 +259,24 @@ def _building(groups):
                 asset_categories.insert().values(asset_id=asset.id, category_id=groups[group].id)
             )
     return site, rooms, assets
+
+
+def _service_levels(site):
+    """Working hours with the year's public holidays, and faster service for class A tenants
+    and urgent work; the default escalation rules come with the schema."""
+    db.session.add(SiteCalendar(site_id=site.id, hours="Mon-Fri 07:00-20:00; Sat 09:00-14:00"))
+    for day, name in (
+        (date(2026, 12, 25), "Christmas Day"),
+        (date(2026, 12, 26), "Boxing Day"),
+        (date(2027, 1, 1), "New Year's Day"),
+    ):
+        db.session.add(Holiday(site_id=site.id, day=day, name=name))
+    db.session.add_all(
+        [
+            SlaPolicy(sla_class="A", response_minutes=15, resolution_minutes=4 * 60),
+            SlaPolicy(priority="urgent", response_minutes=10, resolution_minutes=2 * 60),
+        ]
+    )
 
 
 def _requests(users, items, rooms, assets):

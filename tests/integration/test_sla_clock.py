@@ -49,7 +49,7 @@ def test_a_holiday_is_skipped(world, frozen, office_hours):
     assert req.response_due_at == berlin(2026, 11, 24, 8, 20)  # Tuesday
 
 
-def test_the_most_specific_policy_wins_per_target(world, frozen):
+def test_the_most_specific_policy_wins_per_target_and_the_fastest_among_equals(world, frozen):
     org = TenantOrg(name="Premium GmbH", sla_class="A")
     db.session.add_all(
         [
@@ -63,7 +63,7 @@ def test_the_most_specific_policy_wins_per_target(world, frozen):
     frozen.at(berlin(2026, 11, 23, 10, 0))
     req = report(world)
     assert (req.response_due_at, req.resolution_due_at) == (
-        berlin(2026, 11, 23, 10, 30),  # the category's own 30 min beats the generic class row
+        berlin(2026, 11, 23, 10, 30),  # class B: the category's own times
         berlin(2026, 11, 23, 14, 0),
     )
     req.sla_class = "A"
@@ -71,14 +71,14 @@ def test_the_most_specific_policy_wins_per_target(world, frozen):
 
     due.set_due_times(req)
     assert req.resolution_due_at == berlin(2026, 11, 23, 12, 0)  # the category × class row
-    assert req.response_due_at == berlin(2026, 11, 23, 10, 30)
+    assert req.response_due_at == berlin(2026, 11, 23, 10, 5)  # class A beats the category's 30
     req.priority = "urgent"
     due.set_due_times(req)
-    assert req.response_due_at == berlin(2026, 11, 23, 10, 30)  # category time still beats it
+    assert req.response_due_at == berlin(2026, 11, 23, 10, 2)  # equally specific: the fastest
     req.category = world.printer_problem  # no own times: generic rows apply
     req.category_id = world.printer_problem.id
     due.set_due_times(req)
-    assert req.response_due_at == berlin(2026, 11, 23, 10, 2)  # priority beats class
+    assert req.response_due_at == berlin(2026, 11, 23, 10, 2)
     assert req.resolution_due_at == berlin(2026, 11, 23, 11, 0)
 
 

@@ -1,10 +1,11 @@
 """Which targets and which calendar a request faces.
 
 Targets come from SLA policies: rows for category × priority × tenant SLA class where an
-empty dimension matches everything. For each target (response, resolution) separately the
-most specific row that sets it wins; a row naming the category beats any row that does not,
-then priority beats class. A category's own times (set in the catalog) stand between the
-policies that name the category and those that do not. Nothing found: no target.
+empty dimension matches everything. A category's own times (set in the catalog) count as a
+row naming only that category. For each target (response, resolution) separately, the
+matching row that names the most dimensions wins; among equally specific rows the fastest
+target wins (a class A tenant with urgent work gets the stricter of the two promises).
+Nothing found: no target.
 """
 
 from dataclasses import dataclass
@@ -31,29 +32,21 @@ def targets_for(category, priority: str, sla_class: str | None) -> Targets:
             or_(SlaPolicy.sla_class.is_(None), SlaPolicy.sla_class == sla_class),
         )
     ).all()
-    ranked = sorted(rows, key=_specificity, reverse=True)
-    return Targets(
-        _first(ranked, category, "response_minutes"),
-        _first(ranked, category, "resolution_minutes"),
-    )
+    candidates = [(_named(row), row.response_minutes, row.resolution_minutes) for row in rows]
+    candidates.append((1, category.response_minutes, category.resolution_minutes))
+    return Targets(_best(candidates, 1), _best(candidates, 2))
 
 
-def _specificity(row: SlaPolicy) -> tuple[int, int, int, int]:
-    return (
-        row.category_id is not None,
-        row.priority is not None,
-        row.sla_class is not None,
-        -row.id,
-    )
+def _named(row: SlaPolicy) -> int:
+    return sum(value is not None for value in (row.category_id, row.priority, row.sla_class))
 
 
-def _first(ranked, category, field):
-    for row in ranked:
-        if row.category_id is None and getattr(category, field):
-            return getattr(category, field)  # the category's own time beats generic rows
-        if getattr(row, field):
-            return getattr(row, field)
-    return getattr(category, field)
+def _best(candidates, index: int) -> int | None:
+    """The most specific row's target; the shortest among equally specific ones."""
+    set_ = [(named, minutes) for named, *targets in candidates if (minutes := targets[index - 1])]
+    if not set_:
+        return None
+    return max(set_, key=lambda c: (c[0], -c[1]))[1]
 
 
 def calendar_for(site) -> hours.Calendar:
