@@ -250,3 +250,39 @@ def test_no_notification_goes_to_someone_with_no_part_in_the_request(world, kind
     people = recipients.people_for(kind, req)
     assert outsider not in people and world.tom not in people
     assert all(recipients.has_part(p, req) for p in people)
+
+
+def test_two_worker_processes_started_at_once_tell_everyone_once(world, frozen, test_config):
+    """`python -m wave worker --once`, twice at the same moment, on the test database."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, SECRET
+    from wave.timeutil import now, set_clock
+
+    rule("not_taken", 15)
+    frozen.at(now() - timedelta(minutes=40))
+    for i in range(4):
+        report(world, description=f"Bin {i}")
+    set_clock(None)
+    env = {
+        **os.environ,
+        "WAVE_DATABASE_URL": test_config["SQLALCHEMY_DATABASE_URI"],
+        "WAVE_SECRET_KEY": SECRET,
+        "WAVE_UPLOAD_FOLDER": test_config["WAVE_UPLOAD_FOLDER"],
+    }
+    env.pop("WAVE_REDIS_URL", None)
+    command = [sys.executable, "-m", "wave", "worker", "--once"]
+    workers = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = [w.communicate(timeout=120) for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    db.session.expire_all()
+    assert told("not_taken") == {"not_taken": ["mark"] * 4 + ["olga"] * 4 + ["sam"] * 4}
+    breaches = db.session.scalar(
+        select(func.count()).select_from(RequestEvent).where(RequestEvent.kind == "breached")
+    )
+    assert breaches == 4
