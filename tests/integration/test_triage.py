@@ -35,7 +35,7 @@ def test_a_reply_meets_the_response_target_and_reaches_the_tracking_page(
     assert req.next_due_at == req.resolution_due_at
     assert ticks.run(frozen.advance(hours=1)) == {}  # no response breach
     tracking = client.get(f"/t/{req.tracking_token}").get_data(True)
-    assert "We will come at 14:00." in tracking
+    assert "Message from the facility team: “We will come at 14:00.”" in tracking
 
 
 def test_an_empty_reply_is_refused_and_the_form_kept_open(world, signed_in):
