@@ -110,6 +110,7 @@ def _register_blueprints(app):
     from wave.auth import routes as auth_routes
     from wave.directory import routes as directory_routes
     from wave.messenger import routes as chat_routes
+    from wave.notify import push_routes
     from wave.notify import routes as notify_routes
     from wave.pwa import routes as pwa_routes
     from wave.requests import chat_routes as request_chat_routes
@@ -125,6 +126,7 @@ def _register_blueprints(app):
     app.register_blueprint(chat_routes.bp)
     app.register_blueprint(directory_routes.bp)
     app.register_blueprint(notify_routes.bp)
+    app.register_blueprint(push_routes.bp)
     admin = (home, places, locations, labels, imports, people, catalog)
     for module in (*admin, chat_settings, admin_settings):
         app.register_blueprint(module.bp)
