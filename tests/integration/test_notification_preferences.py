@@ -233,3 +233,14 @@ def test_a_device_is_removed_from_the_list_by_its_owner_only(world, signed_in):
     assert response.status_code == 303
     assert [d.endpoint for d in subscriptions()] == ["https://p.example/sam"]
     assert "No device gets your pushes yet." in olga.get("/settings/notifications").get_data(True)
+
+
+def test_signing_out_stops_this_phones_pushes_but_not_the_persons_other_devices(world, signed_in):
+    phone, tablet = signed_in(world.olga), signed_in(world.olga)
+    assert post_json(phone, "/push/subscriptions", browser_subscription()).status_code == 201
+    other = browser_subscription("https://push.example.net/wpush/tablet")
+    assert post_json(tablet, "/push/subscriptions", other).status_code == 201
+
+    assert phone.post("/logout", data={"csrf_token": token(phone)}).status_code == 302
+
+    assert [d.endpoint for d in subscriptions()] == [other["endpoint"]]

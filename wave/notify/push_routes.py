@@ -1,9 +1,19 @@
 """A person's notification choices (/settings/notifications) and the JSON the staff app's
 push.js talks to: the server's push key, and this device's subscription on or off."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, user_logged_out
 
 from wave.auth.access import staff_required
 from wave.notify import preferences as choices
@@ -58,7 +68,16 @@ def subscribe():
     except push.BadSubscription as exc:
         return jsonify(error=str(exc)), 400
     push.subscribe(current_user, endpoint, p256dh, auth, request.user_agent.string)
+    session["push_endpoint"] = endpoint  # signing out on this phone stops its pushes
     return jsonify(ok=True), 201
+
+
+@user_logged_out.connect
+def _forget_this_device(_app, user=None, **_extra):
+    """A shared phone: the next person signed in must not see the last one's pushes."""
+    endpoint = session.pop("push_endpoint", None)
+    if endpoint and user is not None and user.is_authenticated:
+        push.unsubscribe(user, endpoint=endpoint)
 
 
 @bp.post("/push/subscriptions/delete")
