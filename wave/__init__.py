@@ -115,6 +115,7 @@ def _register_blueprints(app):
     from wave.pwa import routes as pwa_routes
     from wave.requests import chat_routes as request_chat_routes
     from wave.requests import desk, public, staff
+    from wave.sla import routes as sla_routes
     from wave.web import filters
 
     app.register_blueprint(auth_routes.bp)
@@ -126,6 +127,7 @@ def _register_blueprints(app):
     app.register_blueprint(chat_routes.bp)
     app.register_blueprint(directory_routes.bp)
     app.register_blueprint(notify_routes.bp)
+    app.register_blueprint(sla_routes.bp)
     app.register_blueprint(push_routes.bp)
     admin = (home, places, locations, labels, imports, people, catalog)
     for module in (*admin, chat_settings, admin_settings):
