@@ -140,6 +140,6 @@ def test_inbox_row_shows_overdue_and_time_left(world, frozen, signed_in):
     report(world, description="Fresh")
     frozen.advance(minutes=15)
     html = signed_in(world.olga).get("/inbox").get_data(True)
-    assert 'class="sla overdue">overdue 5 min<' in html
-    assert 'class="sla soon">due in 15 min<' in html
+    assert 'class="clock overdue">overdue 5 min<' in html
+    assert 'class="clock soon">due in 15 min<' in html
     assert html.index("Late") < html.index("Fresh")

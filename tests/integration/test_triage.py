@@ -132,4 +132,4 @@ def test_request_page_shows_due_times_and_the_clock(world, frozen, signed_in):
     frozen.advance(minutes=40)
     html = signed_in(world.dina).get(f"/requests/{req.id}").get_data(True)
     assert "First response due" in html and "Resolution due" in html
-    assert 'class="sla overdue">overdue 10 min<' in html
+    assert 'class="clock overdue">overdue 10 min<' in html
