@@ -66,6 +66,7 @@ def test_config(database_url, upload_dir):
         "WAVE_LOGIN_LIMIT": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "WAVE_REDIS_URL": None,
+        "WAVE_SMTP_HOST": None,  # a developer's exported mail server never gets test mail
     }
 
 

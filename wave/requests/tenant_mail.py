@@ -19,12 +19,12 @@ tracking page (comments, photos, labor). Nothing is written when e-mail is off.
 
 import re
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from wave.notify import mail
-from wave.web.urls import public_base_url, public_url
+from wave.web.urls import public_url
 
 # Each piece of news: the subject, and the line the e-mail opens with.
 NEWS = {
@@ -61,7 +61,7 @@ def on_event(req, event) -> None:
             headline=str(headline) % {"reason": data.get("reason") or ""},
             text=data.get("text") or "",
             autoclosed=data.get("by") == "autoclose",
-            tracking_url=_tracking_url(req),
+            tracking_url=public_url("public.tracking", token=req.tracking_token),
         )
         subject = str(subject) % {"number": req.number}
     mail.queue(req.requester_email, subject, _tidy(body), request_id=req.id)
@@ -88,15 +88,6 @@ def news_of(event) -> str | None:
 def _language(req) -> str:
     languages = current_app.config["WAVE_LANGUAGES"]
     return req.requester_locale if req.requester_locale in languages else "en"
-
-
-def _tracking_url(req) -> str:
-    if has_request_context():
-        return public_url("public.tracking", token=req.tracking_token)
-    # The worker (autoclose) has no request, and url_for builds nothing without one (or
-    # SERVER_NAME); the URL map itself does.
-    path = current_app.url_map.bind("").build("public.tracking", {"token": req.tracking_token})
-    return public_base_url() + path
 
 
 def _tidy(body: str) -> str:
