@@ -67,6 +67,7 @@ def test_config(database_url, upload_dir):
         "RATELIMIT_STORAGE_URI": "memory://",
         "WAVE_REDIS_URL": None,
         "WAVE_SMTP_HOST": None,  # a developer's exported mail server never gets test mail
+        "WAVE_PUSH_SERVICES": ("fcm.googleapis.com", "push.example.net", "127.0.0.1"),
     }
 
 

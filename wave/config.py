@@ -45,6 +45,16 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+PUSH_SERVICES = (
+    "fcm.googleapis.com",  # Chrome, Edge, Samsung Internet, other Chromium browsers
+    "android.googleapis.com",
+    "push.services.mozilla.com",  # Firefox
+    "push.apple.com",  # Safari
+    "notify.windows.com",  # older Edge
+)
+"""Hosts (and their subdomains) of the browsers' push services Wave sends to."""
+
+
 def from_environment(instance_path: str) -> dict:
     """Settings read from the environment at start-up."""
     database_url = _env("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'wave.db'}"
@@ -67,6 +77,11 @@ def from_environment(instance_path: str) -> dict:
         "WAVE_DB_POOL_SIZE": int(_env("DB_POOL_SIZE", "20")),
         "WAVE_DB_MAX_OVERFLOW": int(_env("DB_MAX_OVERFLOW", "20")),
         "WAVE_ASYNC_MODE": _env("ASYNC_MODE"),
+        "WAVE_PUSH_SERVICES": tuple(
+            host.strip().lower()
+            for host in _env("PUSH_SERVICES", ",".join(PUSH_SERVICES)).split(",")
+            if host.strip()
+        ),
         "WAVE_WORKER_INTERVAL": float(_env("WORKER_INTERVAL", "30")),
         "WAVE_IMPORT_ROW_LIMIT": int(_env("IMPORT_ROW_LIMIT", "50000")),
         "WAVE_IMPORT_MAX_BYTES": int(_env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),

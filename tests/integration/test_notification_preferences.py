@@ -206,7 +206,7 @@ def test_the_same_device_signing_in_as_someone_else_moves_to_them(world, signed_
 
 def test_a_person_turns_off_only_their_own_device(world, signed_in):
     olga, sam = signed_in(world.olga), signed_in(world.sam)
-    olgas, sams = browser_subscription("https://p.example/olga"), browser_subscription()
+    olgas, sams = browser_subscription("https://push.example.net/olga"), browser_subscription()
     post_json(olga, "/push/subscriptions", olgas)
     post_json(sam, "/push/subscriptions", sams)
 
@@ -221,8 +221,8 @@ def test_a_person_turns_off_only_their_own_device(world, signed_in):
 
 def test_a_device_is_removed_from_the_list_by_its_owner_only(world, signed_in):
     olga, sam = signed_in(world.olga), signed_in(world.sam)
-    post_json(olga, "/push/subscriptions", browser_subscription("https://p.example/olga"))
-    post_json(sam, "/push/subscriptions", browser_subscription("https://p.example/sam"))
+    post_json(olga, "/push/subscriptions", browser_subscription("https://push.example.net/olga"))
+    post_json(sam, "/push/subscriptions", browser_subscription("https://push.example.net/sam"))
     olgas, sams = subscriptions()
 
     url = f"/settings/notifications/devices/{sams.id}/delete"
@@ -231,7 +231,7 @@ def test_a_device_is_removed_from_the_list_by_its_owner_only(world, signed_in):
     response = olga.post(url, data={"csrf_token": token(olga)})
 
     assert response.status_code == 303
-    assert [d.endpoint for d in subscriptions()] == ["https://p.example/sam"]
+    assert [d.endpoint for d in subscriptions()] == ["https://push.example.net/sam"]
     assert "No device gets your pushes yet." in olga.get("/settings/notifications").get_data(True)
 
 
@@ -244,3 +244,14 @@ def test_signing_out_stops_this_phones_pushes_but_not_the_persons_other_devices(
     assert phone.post("/logout", data={"csrf_token": token(phone)}).status_code == 302
 
     assert [d.endpoint for d in subscriptions()] == [other["endpoint"]]
+
+
+def test_only_browsers_push_services_are_accepted(world, signed_in):
+    olga = signed_in(world.olga)
+    inside = browser_subscription("https://intranet.example.internal/admin/reboot")
+    response = post_json(olga, "/push/subscriptions", inside)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "This browser's push service is not one Wave sends to."
+    chrome = browser_subscription("https://fcm.googleapis.com/fcm/send/abc:def")
+    assert post_json(olga, "/push/subscriptions", chrome).status_code == 201
+    assert [d.endpoint for d in subscriptions()] == [chrome["endpoint"]]

@@ -139,6 +139,10 @@ def parse_subscription(data) -> tuple[str, str, str]:
     schemes = {"https", "http"} if current_app.config.get("WAVE_PUSH_ALLOW_HTTP") else {"https"}
     if parts.scheme not in schemes or not parts.hostname:
         raise BadSubscription(_("The push endpoint must be an https:// address."))
+    if not _known_service(parts.hostname):
+        # Wave posts to whatever endpoint it is given: only browsers' push services, so a
+        # signed-in account cannot make the server send requests into the local network.
+        raise BadSubscription(_("This browser's push service is not one Wave sends to."))
     p256dh = _key(keys.get("p256dh"), 128)
     auth = _key(keys.get("auth"), 64)
     if p256dh is None or len(p256dh) != 65 or not _on_curve(p256dh):
@@ -146,6 +150,14 @@ def parse_subscription(data) -> tuple[str, str, str]:
     if auth is None or len(auth) != 16:
         raise BadSubscription(_("The device's auth secret must be 16 bytes."))
     return endpoint, keys["p256dh"].rstrip("="), keys["auth"].rstrip("=")
+
+
+def _known_service(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(
+        host == known or host.endswith("." + known)
+        for known in current_app.config["WAVE_PUSH_SERVICES"]
+    )
 
 
 def _key(value, max_length: int) -> bytes | None:
