@@ -2,6 +2,7 @@
 
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from wave.extensions import db
 from wave.files.models import Attachment
 from wave.files.storage import new_key, storage
+from wave.timeutil import now
 
 # Pillow refuses absurd pixel counts (decompression bombs) before decoding them.
 Image.MAX_IMAGE_PIXELS = 60_000_000
@@ -96,7 +98,7 @@ _PENDING_SALT = "wave-pending-photo"
 PENDING_MAX_AGE = 24 * 3600
 
 
-# TODO(issue 5): the worker should delete pending photos that no request took within a day.
+# Photos no request took within PENDING_MAX_AGE are deleted by wave.files.cleanup.
 def keep_pending_photo(photo: Photo, uploaded_by_id: int | None) -> Attachment:
     """Store a photo that arrived with a form before the form itself is valid. Commits."""
     attachment = store_photo(photo, uploaded_by_id)
@@ -117,4 +119,9 @@ def pending_attachment(token: str) -> Attachment | None:
         attachment_id = serializer.loads(token, max_age=PENDING_MAX_AGE)
     except BadData:
         return None
-    return db.session.get(Attachment, attachment_id)
+    attachment = db.session.get(Attachment, attachment_id)
+    # A form sent back again signs its photos anew, so the photo's own age is what bounds the
+    # time it can be taken: past it, the worker may delete it (wave.files.cleanup).
+    if attachment is None or now() - attachment.created_at > timedelta(seconds=PENDING_MAX_AGE):
+        return None
+    return attachment

@@ -1,8 +1,11 @@
-"""Where uploaded bytes live. Callers use save/read only, so an object store can replace
-the local folder without touching them."""
+"""Where uploaded bytes live. Callers use save/read/delete/list only, so an object store can
+replace the local folder without touching them."""
 
 import os
 import secrets
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -27,6 +30,21 @@ class LocalStorage:
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        """Remove a stored file; one that is already gone is fine."""
+        self._path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """The keys under a folder ("imports/"), each with when it was last written (UTC)."""
+        root, folder = self.root.resolve(), self._path(prefix)
+        for path in folder.rglob("*") if folder.is_dir() else ():
+            try:
+                info = path.stat()
+            except FileNotFoundError:  # deleted since it was listed
+                continue
+            if stat.S_ISREG(info.st_mode):
+                yield path.relative_to(root).as_posix(), datetime.fromtimestamp(info.st_mtime, UTC)
 
 
 def new_key(suffix: str) -> str:

@@ -8,6 +8,7 @@ Socket.IO message queue. `make run` runs the same loop inside the single demo pr
 import time
 
 from wave.extensions import db, socketio
+from wave.files import cleanup
 from wave.jobs import ticks
 from wave.notify import delivery
 from wave.timeutil import now
@@ -17,6 +18,11 @@ def tick() -> dict[str, int]:
     """One round, in the current app context: the SLA ticks, then whatever pushes and e-mails
     are still waiting (a send that failed or a process that died after commit)."""
     done = ticks.run(now())
+    deleted = {
+        "deleted:photos": cleanup.delete_unclaimed_photos(now()),
+        "deleted:imports": cleanup.delete_old_imports(now()),
+    }
+    done.update((key, count) for key, count in deleted.items() if count)
     for channel, sent in delivery.send_pending().items():
         if sent:
             done[f"sent:{channel}"] = sent

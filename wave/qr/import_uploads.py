@@ -18,6 +18,8 @@ from wave.timeutil import now
 _SALT = "wave-import-file"
 MAX_AGE = 24 * 3600
 """How long a preview may wait for its commit (seconds)."""
+FOLDER = "imports/"
+"""Where the kept files are, in the upload storage."""
 
 
 @dataclass
@@ -32,10 +34,10 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
 
 
-# TODO(issue 5): the worker should delete kept import files older than MAX_AGE.
+# Files older than MAX_AGE, and their done records, are deleted by wave.files.cleanup.
 def keep(data: bytes, filename: str, site_id: int) -> str:
     """Store an uploaded file; returns the token that names it, its name and the site."""
-    key = "imports/" + new_key(PurePosixPath(filename).suffix.lower())
+    key = FOLDER + new_key(PurePosixPath(filename).suffix.lower())
     storage().save(key, data)
     return _serializer().dumps({"k": key, "n": filename[-200:], "s": site_id})
 
