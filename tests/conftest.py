@@ -67,6 +67,9 @@ def test_config(database_url, upload_dir):
         "RATELIMIT_STORAGE_URI": "memory://",
         "WAVE_REDIS_URL": None,
         "WAVE_SMTP_HOST": None,  # a developer's exported mail server never gets test mail
+        # Pushes and e-mails wait for the test to send them: a background sender would run
+        # its queries in the middle of whatever the test measures next.
+        "WAVE_DELIVER_AFTER_COMMIT": False,
         "WAVE_PUSH_SERVICES": ("fcm.googleapis.com", "push.example.net", "127.0.0.1"),
     }
 

@@ -268,7 +268,11 @@ def test_no_push_for_a_kind_the_person_turned_off(world, push_service):
     assert push_service.to(device.path) == []
 
 
-@pytest.mark.parametrize("config_overrides", [{"WAVE_PUSH_ALLOW_HTTP": True}], ids=["kicked"])
+@pytest.mark.parametrize(
+    "config_overrides",
+    [{"WAVE_PUSH_ALLOW_HTTP": True, "WAVE_DELIVER_AFTER_COMMIT": True}],
+    ids=["kicked"],
+)
 def test_commit_sends_the_push_without_anyone_calling_the_sender(world, push_service):
     device = add_device(push_service, world.olga, "olga-phone")
     row = tell(world.olga)
