@@ -22,4 +22,5 @@ class Attachment(db.Model):
     original_name: Mapped[str | None] = mapped_column(String(200))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """None when a tenant uploaded it."""
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    """Indexed: the worker looks for photos nothing took, by age (wave.files.cleanup)."""

@@ -99,7 +99,9 @@ class MessageAttachment(db.Model):
     __tablename__ = "message_attachments"
 
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
-    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachments.id"), primary_key=True, index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
 
     attachment: Mapped[Attachment] = relationship()

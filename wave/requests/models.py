@@ -214,7 +214,9 @@ class RequestAttachment(db.Model):
     __tablename__ = "request_attachments"
 
     request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id"), primary_key=True)
-    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachments.id"), primary_key=True, index=True
+    )
     purpose: Mapped[str] = mapped_column(String(16))
     """'report' (from the requester), 'completion' (proof of work), 'work' (during work)."""
     public: Mapped[bool] = mapped_column(default=True)
