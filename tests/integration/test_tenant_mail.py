@@ -299,3 +299,24 @@ def _sent_at_within(seconds):
             return value
         time.sleep(0.05)
     return None
+
+
+def test_the_outbox_forgets_old_sent_and_given_up_mail(world, frozen):
+    from datetime import UTC, datetime, timedelta
+
+    from wave.notify.models import OutboundEmail
+
+    start = frozen.at(datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+    rows = {
+        "sent long ago": OutboundEmail(sent_at=start, attempts=1),
+        "given up long ago": OutboundEmail(attempts=mail.MAX_ATTEMPTS),
+        "still trying": OutboundEmail(attempts=2),
+        "sent lately": OutboundEmail(sent_at=start + timedelta(days=20), attempts=1),
+    }
+    for row in rows.values():
+        row.to_address, row.subject, row.body, row.created_at = "a@b.example", "S", "B", start
+    db.session.add_all(rows.values())
+    db.session.commit()
+    assert mail.prune(start + timedelta(days=31)) == 2
+    left = {r.id for r in db.session.scalars(select(OutboundEmail))}
+    assert left == {rows["still trying"].id, rows["sent lately"].id}

@@ -10,7 +10,7 @@ import time
 from wave.extensions import db, socketio
 from wave.files import cleanup
 from wave.jobs import ticks
-from wave.notify import delivery
+from wave.notify import delivery, mail
 from wave.timeutil import now
 
 
@@ -21,6 +21,7 @@ def tick() -> dict[str, int]:
     deleted = {
         "deleted:photos": cleanup.delete_unclaimed_photos(now()),
         "deleted:imports": cleanup.delete_old_imports(now()),
+        "deleted:emails": mail.prune(now()),
     }
     done.update((key, count) for key, count in deleted.items() if count)
     for channel, sent in delivery.send_pending().items():

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from wave.extensions import db
 from wave.notify import delivery
@@ -34,6 +34,29 @@ BATCH = 100
 def enabled() -> bool:
     """Whether Wave sends e-mail at all (an SMTP host is configured)."""
     return bool(current_app.config.get("WAVE_SMTP_HOST"))
+
+
+KEEP = timedelta(days=30)
+"""How long sent (or given-up) e-mails stay in the outbox, to answer "did they get it?"."""
+
+
+def prune(moment) -> int:
+    """Forget e-mails sent, or given up on, more than KEEP ago. Commits."""
+    old = moment - KEEP
+    result = db.session.execute(
+        delete(OutboundEmail).where(
+            or_(
+                OutboundEmail.sent_at < old,
+                and_(
+                    OutboundEmail.sent_at.is_(None),
+                    OutboundEmail.attempts >= MAX_ATTEMPTS,
+                    OutboundEmail.created_at < old,
+                ),
+            )
+        )
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def queue(to: str, subject: str, body: str, request_id: int | None = None):
