@@ -82,6 +82,8 @@ def _bind_extensions(app):
     from wave.messenger import sockets  # noqa: F401
     from wave.requests import threads  # noqa: F401  (request discussions, for the messenger)
 
+    # init_app keeps a message-queue client made for an earlier app: each app chooses anew.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         message_queue=app.config["WAVE_REDIS_URL"],
