@@ -1,0 +1,350 @@
+"""The report figures, each report computed by the database in one statement (hot spots in
+three); definitions in wave/reports/__init__.py. Call them with Filters: summary(f),
+trend(f), scorecard(f), hotspots(f).
+
+The statements find their rows by service_requests.created_at and .resolved_at (the
+period), .status (open work), and request_events.kind with .created_at (labor entries in
+the period, reopened requests).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, literal_column, or_, select, true, union, union_all
+
+from wave.auth.models import User
+from wave.extensions import db
+from wave.reports.conditions import (
+    EV,
+    SR,
+    completed,
+    created,
+    initiative,
+    is_open,
+    overdue,
+    reopened,
+    resolution_due,
+    resolution_met,
+    response_due,
+    response_met,
+    scope,
+    within,
+)
+from wave.reports.filters import Filters
+from wave.reports.hotspots import Hotspots, hotspots
+from wave.reports.sql import as_date, local_day, measured, moment, percentile, seconds_between
+
+__all__ = ["Filters", "Hotspots", "ScoreRow", "Summary", "Trend"]
+__all__ += ["hotspots", "scorecard", "summary", "trend"]  # the figures
+
+BACKLOG_DAYS = (1, 3, 7, 30)
+"""Backlog age limits in days: under 1, 1–3, 3–7, 7–30, 30 and more."""
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# --------------------------------------------------------------------------- building blocks
+_PERIOD_COLUMNS = (
+    "id assignee_id created_by_id created_at first_response_at resolved_at closed_at "
+    "response_due_at resolution_due_at rating"
+).split()
+
+
+def _measures(f: Filters, names) -> dict:
+    """Reaction and resolution times in seconds, NULL where they do not apply."""
+    every = {
+        "reaction": case(
+            (
+                and_(created(SR.c, f), SR.c.first_response_at.is_not(None)),
+                seconds_between(SR.c.first_response_at, SR.c.created_at),
+            )
+        ),
+        "resolution": case(
+            (completed(SR.c, f), seconds_between(SR.c.resolved_at, SR.c.created_at))
+        ),
+    }
+    return {name: every[name] for name in names}
+
+
+def _period_rows(f: Filters, measures, *, group=(), where=()):
+    """Requests created or completed in the period, with their times, as a subquery."""
+    return measured(
+        [SR.c[name] for name in _PERIOD_COLUMNS],
+        _measures(f, measures),
+        where=[*scope(SR.c, f), *where, or_(created(SR.c, f), completed(SR.c, f))],
+        group=[SR.c[name] for name in group],
+    )
+
+
+def _period_figures(sub, f: Filters, percentiles) -> list:
+    """The period's aggregates over _period_rows(): for everyone, or per group."""
+    c = sub.c
+    return [
+        func.count().filter(created(c, f)).label("created"),
+        func.count().filter(completed(c, f)).label("completed"),
+        func.count().filter(response_due(c, f)).label("response_due"),
+        func.count().filter(response_met(c, f)).label("response_met"),
+        func.count().filter(resolution_due(c, f)).label("resolution_due"),
+        func.count().filter(resolution_met(c, f)).label("resolution_met"),
+        *[
+            percentile(sub, name, p).label(f"{name}_{label}")
+            for name in percentiles
+            for p, label in ((0.5, "median"), (0.9, "p90"))
+        ],
+        func.avg(c.rating).filter(completed(c, f)).label("rating"),
+        func.count(c.rating).filter(completed(c, f)).label("rated"),
+        func.count().filter(completed(c, f), reopened(c)).label("reopened"),
+        func.count().filter(initiative(c, f)).label("initiative"),
+    ]
+
+
+def _labor(f: Filters, *columns):
+    """Labor entries made in the period on matching requests."""
+    query = select(
+        *columns, func.coalesce(func.sum(EV.c.data["minutes"].as_integer()), 0).label("labor")
+    ).where(EV.c.kind == "labor", within(EV.c.created_at, f))
+    where = scope(SR.c, f)
+    if where or columns:
+        query = query.select_from(EV.join(SR, SR.c.id == EV.c.request_id)).where(*where)
+    return query
+
+
+def _float(value) -> float | None:
+    return float(value) if value is not None else None  # PostgreSQL's avg is a Decimal
+
+
+# --------------------------------------------------------------------------- summary
+@dataclass
+class Summary:
+    """A period's figures; times in seconds, None where nothing was counted."""
+
+    created: int
+    completed: int
+    overdue: int
+    response_due: int
+    response_met: int
+    resolution_due: int
+    resolution_met: int
+    reaction_median: float | None
+    reaction_p90: float | None
+    resolution_median: float | None
+    resolution_p90: float | None
+    labor: int
+    """Minutes."""
+    rating: float | None
+    rated: int
+    reopened: int
+    initiative: int
+    backlog: list[int]
+    """Open requests now by age: under 1 day, 1–3, 3–7, 7–30, 30 days and more."""
+
+    @property
+    def response_compliance(self) -> float | None:
+        return ratio(self.response_met, self.response_due)
+
+    @property
+    def resolution_compliance(self) -> float | None:
+        return ratio(self.resolution_met, self.resolution_due)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return ratio(self.reopened, self.completed)
+
+    @property
+    def initiative_share(self) -> float | None:
+        return ratio(self.initiative, self.completed)
+
+    @property
+    def labor_hours(self) -> float:
+        return self.labor / 60
+
+    @property
+    def open(self) -> int:
+        return sum(self.backlog)
+
+
+def summary(f: Filters) -> Summary:
+    """The period's figures, overdue work and the backlog, in one statement."""
+    sub = _period_rows(f, ("reaction", "resolution"))
+    period = select(*_period_figures(sub, f, ("reaction", "resolution"))).subquery("period")
+    now = _open_now(f).subquery("open_now")
+    labor = _labor(f).subquery("labor")
+    row = db.session.execute(
+        select(*period.c, *now.c, labor.c.labor).select_from(
+            period.join(now, true()).join(labor, true())
+        )
+    ).one()
+    values = row._asdict()
+    backlog = [values.pop(f"age_{i}") for i in range(len(BACKLOG_DAYS) + 1)]
+    values["rating"] = _float(values["rating"])
+    return Summary(**values, backlog=backlog)
+
+
+def _open_now(f: Filters):
+    """Open work now: how much is overdue, and how old it is."""
+    limits = [moment(f.now - timedelta(days=days)) for days in BACKLOG_DAYS]
+    ages = [SR.c.created_at > limits[0]]
+    ages += [
+        and_(SR.c.created_at <= newer, SR.c.created_at > older)
+        for newer, older in zip(limits, limits[1:], strict=False)
+    ]
+    ages.append(SR.c.created_at <= limits[-1])
+    return select(
+        func.count().filter(overdue(SR.c, f)).label("overdue"),
+        *[func.count().filter(age).label(f"age_{i}") for i, age in enumerate(ages)],
+    ).where(is_open(SR.c), *scope(SR.c, f))
+
+
+# --------------------------------------------------------------------------- trend
+@dataclass
+class Trend:
+    weekly: bool
+    buckets: list[tuple[date, int, int]]
+    """(first day, created, completed) for every day or week of the period, empty ones
+    too. Weeks start on Monday; the first begins on the period's first day."""
+
+    @property
+    def created(self) -> int:
+        return sum(b[1] for b in self.buckets)
+
+    @property
+    def completed(self) -> int:
+        return sum(b[2] for b in self.buckets)
+
+
+def trend(f: Filters) -> Trend:
+    """Created and completed per local day (per week for long periods), in one statement."""
+    where = scope(SR.c, f)
+    branches = []
+    for column, condition, counts in (
+        (SR.c.created_at, created(SR.c, f), ("n", "0")),
+        (SR.c.resolved_at, completed(SR.c, f), ("0", "n")),
+    ):
+        day = local_day(column, f.timezone, f.start, f.end, week=f.weekly).label("day")
+        n = func.count()
+        values = [n if x == "n" else literal_column("0") for x in counts]
+        branches.append(
+            select(day, values[0].label("created"), values[1].label("completed"))
+            .where(*where, condition)
+            .group_by(day)
+        )
+    sub = union_all(*branches).subquery()
+    rows = db.session.execute(
+        select(sub.c.day, func.sum(sub.c.created), func.sum(sub.c.completed)).group_by(sub.c.day)
+    ).all()
+    counted = {as_date(day): (int(c), int(d)) for day, c, d in rows}
+    return Trend(f.weekly, [(first, *counted.get(key, (0, 0))) for first, key in _buckets(f)])
+
+
+def _buckets(f: Filters):
+    """(first day shown, the key the database gives) for each bucket of the period."""
+    if not f.weekly:
+        return [(f.date_from + timedelta(days=i),) * 2 for i in range(f.days)]
+    monday = f.date_from - timedelta(days=f.date_from.weekday())
+    weeks = []
+    while monday <= f.date_to:
+        weeks.append((max(monday, f.date_from), monday))
+        monday += timedelta(days=7)
+    return weeks
+
+
+# --------------------------------------------------------------------------- scorecard
+@dataclass
+class ScoreRow:
+    """One assignee's figures for the period; times in seconds, labor in minutes."""
+
+    user_id: int
+    name: str
+    archived: bool
+    done: int
+    overdue: int
+    response_due: int
+    response_met: int
+    resolution_due: int
+    resolution_met: int
+    resolution_median: float | None
+    labor: int
+    rating: float | None
+    rated: int
+    initiative: int
+
+    @property
+    def response_compliance(self) -> float | None:
+        return ratio(self.response_met, self.response_due)
+
+    @property
+    def resolution_compliance(self) -> float | None:
+        return ratio(self.resolution_met, self.resolution_due)
+
+    @property
+    def labor_hours(self) -> float:
+        return self.labor / 60
+
+
+def scorecard(f: Filters) -> list[ScoreRow]:
+    """One row per assignee with work in the period or overdue now, by name: one statement."""
+    sub = _period_rows(f, ("resolution",), group=("assignee_id",), where=[_assigned()])
+    period = (
+        select(sub.c.assignee_id, *_period_figures(sub, f, ("resolution",)))
+        .group_by(sub.c.assignee_id)
+        .cte("period")
+    )
+    late = (
+        select(SR.c.assignee_id, func.count().label("overdue"))
+        .where(is_open(SR.c), overdue(SR.c, f), _assigned(), *scope(SR.c, f))
+        .group_by(SR.c.assignee_id)
+        .cte("late")
+    )
+    labor = _labor(f, SR.c.assignee_id).where(_assigned()).group_by(SR.c.assignee_id).cte("labor")
+    people = union(*[select(t.c.assignee_id) for t in (period, late, labor)]).subquery("people")
+    user = User.__table__
+    query = (
+        select(
+            user.c.id,
+            user.c.display_name,
+            user.c.archived_at,
+            *[
+                func.coalesce(period.c[name], 0).label(name)
+                for name in (
+                    "completed response_due response_met resolution_due resolution_met "
+                    "rated initiative"
+                ).split()
+            ],
+            period.c.resolution_median,
+            period.c.rating,
+            func.coalesce(late.c.overdue, 0).label("overdue"),
+            func.coalesce(labor.c.labor, 0).label("labor"),
+        )
+        .select_from(
+            people.join(user, user.c.id == people.c.assignee_id)
+            .outerjoin(period, period.c.assignee_id == people.c.assignee_id)
+            .outerjoin(late, late.c.assignee_id == people.c.assignee_id)
+            .outerjoin(labor, labor.c.assignee_id == people.c.assignee_id)
+        )
+        .order_by(user.c.display_name, user.c.id)
+    )
+    return [
+        ScoreRow(
+            user_id=r.id,
+            name=r.display_name,
+            archived=r.archived_at is not None,
+            done=r.completed,
+            overdue=r.overdue,
+            response_due=r.response_due,
+            response_met=r.response_met,
+            resolution_due=r.resolution_due,
+            resolution_met=r.resolution_met,
+            resolution_median=r.resolution_median,
+            labor=int(r.labor),
+            rating=_float(r.rating),
+            rated=r.rated,
+            initiative=r.initiative,
+        )
+        for r in db.session.execute(query)
+    ]
+
+
+def _assigned():
+    return SR.c.assignee_id.is_not(None)
