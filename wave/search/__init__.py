@@ -1,0 +1,2 @@
+"""Archive search for staff: requests by number, date, place, requester, assignee, status and
+the words of their description and discussion."""
