@@ -115,6 +115,7 @@ def _register_blueprints(app):
     from wave.notify import push_routes
     from wave.notify import routes as notify_routes
     from wave.pwa import routes as pwa_routes
+    from wave.reports import routes as report_routes
     from wave.requests import chat_routes as request_chat_routes
     from wave.requests import desk, public, staff
     from wave.sla import routes as sla_routes
@@ -130,6 +131,7 @@ def _register_blueprints(app):
     app.register_blueprint(directory_routes.bp)
     app.register_blueprint(notify_routes.bp)
     app.register_blueprint(sla_routes.bp)
+    app.register_blueprint(report_routes.bp)
     app.register_blueprint(push_routes.bp)
     admin = (home, places, locations, labels, imports, people, catalog)
     for module in (*admin, chat_settings, admin_settings):

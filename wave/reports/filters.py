@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
 from wave.auth.models import Team, User
@@ -140,13 +140,17 @@ class Options:
             ).all(),
         )
 
-    def category_choices(self) -> list[tuple[int, str]]:
-        groups = [c for c in self.categories if c.parent_id is None]
+    def category_choices(self) -> list[SelectChoice]:
+        """Each group (meaning all its items), then its items, under the group's name."""
         choices = []
-        for group in groups:
-            choices.append((group.id, _l("%(group)s — all", group=group.name)))
+        for group in (c for c in self.categories if c.parent_id is None):
+            choices.append(
+                SelectChoice(
+                    group.id, _l("All of %(group)s", group=group.name), optgroup=group.name
+                )
+            )
             choices += [
-                (c.id, f"{group.name} → {c.name}")
+                SelectChoice(c.id, c.name, optgroup=group.name)
                 for c in self.categories
                 if c.parent_id == group.id
             ]
@@ -172,7 +176,9 @@ class ReportForm(WaveForm):
     class Meta(WaveForm.Meta):
         csrf = False  # a GET that changes nothing
 
-    period = SelectField(_l("Period"), choices=list(PERIODS.items()), default="this_month")
+    period = SelectField(
+        _l("Period"), choices=[SelectChoice(k, v) for k, v in PERIODS.items()], default="this_month"
+    )
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     site = SelectField(_l("Site"), coerce=int, default=0)
@@ -184,14 +190,23 @@ class ReportForm(WaveForm):
     def __init__(self, *args, options: Options, **kwargs):
         super().__init__(*args, **kwargs)
         self.options = options
-        self.site.choices = [(0, _l("All sites")), *[(s.id, s.name) for s in options.sites]]
-        self.category.choices = [(0, _l("All categories")), *options.category_choices()]
-        self.team.choices = [(0, _l("All teams")), *[(t.id, t.name) for t in options.teams]]
-        self.employee.choices = [
-            (0, _l("Everyone")),
-            *[(p.id, _person(p)) for p in options.people],
+        self.site.choices = [
+            SelectChoice(0, _l("All sites")),
+            *[SelectChoice(s.id, s.name) for s in options.sites],
         ]
-        self.source.choices = [("", _l("All sources")), *[(s, SOURCE[s]) for s in SOURCES]]
+        self.category.choices = [SelectChoice(0, _l("All categories")), *options.category_choices()]
+        self.team.choices = [
+            SelectChoice(0, _l("All teams")),
+            *[SelectChoice(t.id, t.name) for t in options.teams],
+        ]
+        self.employee.choices = [
+            SelectChoice(0, _l("Everyone")),
+            *[SelectChoice(p.id, _person(p)) for p in options.people],
+        ]
+        self.source.choices = [
+            SelectChoice("", _l("All sources")),
+            *[SelectChoice(s, SOURCE[s]) for s in SOURCES],
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -252,12 +267,16 @@ class ReportForm(WaveForm):
 
     def describe(self, filters: Filters) -> list[str]:
         """The choice in words: the period first, then each filter that narrows."""
-        words = [_period_words(filters)]
-        for name in ("site", "category", "team", "employee", "source"):
-            f = getattr(self, name)
-            if f.data:
-                words.append(str(dict(f.choices).get(f.data, f.data)))
-        return words
+        return [_period_words(filters), *[text for _field, text in self.narrowing()]]
+
+    def narrowing(self) -> list[tuple]:
+        """(field, the choice in words) for each filter that narrows."""
+        fields = (self.site, self.category, self.team, self.employee, self.source)
+        return [(f, _chosen(f)) for f in fields if f.data]
+
+
+def _chosen(f) -> str:
+    return next((str(c.label) for c in f.choices if c.value == f.data), str(f.data))
 
 
 def _period_words(filters: Filters) -> str:
