@@ -218,9 +218,6 @@ def test_russian_requester_gets_the_mail_in_russian_intact(smtp, world):
     assert message.get_content_charset() == "utf-8"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="TODO(issue 5): passes once ru messages.po translates the e-mail texts"
-)
 def test_russian_requester_gets_a_russian_subject(smtp, world):
     req, message = _russian_done_mail(smtp, world)
     assert "Заявка" in message["Subject"] and req.number in message["Subject"]

@@ -14,6 +14,10 @@ Decisions:
 - add_business_time with a zero delta returns next_open(start): ``start`` itself when the
   site is open, else the next opening. A positive delta that uses up a span exactly returns
   that span's end, not the next opening. Negative deltas are refused.
+- parse_hours refuses text it cannot read with HoursError, whose message managers see next to
+  the hours field: it is translated when turned into a string (the viewer's language inside a
+  request, English outside an app context). Errors that only a programmer can cause (naive
+  datetimes, bad Calendar arguments) stay plain ValueErrors in English.
 """
 
 import math
@@ -24,6 +28,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import lazy_gettext as _l
+
 Span = tuple[time, time]
 Hours = Mapping[int, tuple[Span, ...]]
 
@@ -33,6 +39,14 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_CLOSED_DAYS = 3700
 
 _ONE_DAY = timedelta(days=1)
+
+
+class HoursError(ValueError):
+    """Hours text that parse_hours cannot read; the message (a lazy translation) says why and
+    is rendered in the current language each time the error is turned into a string."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True)
@@ -125,7 +139,7 @@ def business_time_between(cal: Calendar, a: datetime, b: datetime) -> timedelta:
 def parse_hours(text: str) -> dict[int, tuple[Span, ...]]:
     """Parse a form like 'Mon-Fri 08:00-18:00; Sat 09:00-13:00' into Calendar.hours."""
     if not text or not text.strip():
-        raise ValueError("hours: the text is empty")
+        raise _empty()
     by_day: dict[int, list[Span]] = {}
     for part in text.split(";"):
         part = part.strip()
@@ -133,22 +147,33 @@ def parse_hours(text: str) -> dict[int, tuple[Span, ...]]:
             continue  # a trailing or doubled ';' is harmless
         match = _PART.fullmatch(part)
         if not match:
-            raise ValueError(
-                f"cannot read {part!r}: write days then spans, e.g. 'Mon-Fri 08:00-18:00'"
+            raise HoursError(
+                # TRANSLATORS: "Mon-Fri 08:00-18:00" is what to type: keep it as it is (the
+                # days are read in English only).
+                _l(
+                    "Cannot read “%(part)s”: write the days, then the times, "
+                    "e.g. Mon-Fri 08:00-18:00.",
+                    part=part,
+                )
             )
         spans = [_parse_span(span, part) for span in match["spans"].split(",")]
         for day in _parse_days(match["days"], part):
             by_day.setdefault(day, []).extend(spans)
     if not by_day:
-        raise ValueError("hours: the text is empty")
+        raise _empty()
     hours = {}
     for day in sorted(by_day):
         spans = sorted(by_day[day])
         for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
             if s2 < e1:
-                raise ValueError(
-                    f"overlapping spans on {DAY_NAMES[day]}: "
-                    f"{_format_span((s1, e1))} and {_format_span((s2, e2))}"
+                raise HoursError(
+                    # TRANSLATORS: day is Mon … Sun; first and second are times like 08:00-12:00.
+                    _l(
+                        "Overlapping times on %(day)s: %(first)s and %(second)s.",
+                        day=DAY_NAMES[day],
+                        first=_format_span((s1, e1)),
+                        second=_format_span((s2, e2)),
+                    )
                 )
         hours[day] = tuple(spans)
     return hours
@@ -276,6 +301,12 @@ def _checked_hours(hours: Hours) -> dict[int, tuple[Span, ...]]:
 
 # --- text form --------------------------------------------------------------------------------
 
+
+def _empty() -> HoursError:
+    # TRANSLATORS: "Mon-Fri 08:00-18:00" is what to type: keep it as it is.
+    return HoursError(_l("The working hours are empty: write e.g. Mon-Fri 08:00-18:00."))
+
+
 _PART = re.compile(r"(?P<days>[A-Za-z][A-Za-z,\s-]*?)\s+(?P<spans>[0-9].*)")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _DAY_NUMBERS = {name.lower(): number for number, name in enumerate(DAY_NAMES)}
@@ -292,7 +323,14 @@ def _parse_days(text: str, part: str) -> list[int]:
             first, last = ends
             days.extend((first + step) % 7 for step in range((last - first) % 7 + 1))
         else:
-            raise ValueError(f"bad day range {item.strip()!r} in {part!r}: write e.g. Mon-Fri")
+            raise HoursError(
+                # TRANSLATORS: "Mon-Fri" is what to type: keep it as it is.
+                _l(
+                    "Bad range of days “%(range)s” in “%(part)s”: write e.g. Mon-Fri.",
+                    range=item.strip(),
+                    part=part,
+                )
+            )
     return days
 
 
@@ -300,7 +338,15 @@ def _parse_day(name: str, part: str) -> int:
     """One weekday number from its three-letter English name."""
     number = _DAY_NUMBERS.get(name.strip().lower())
     if number is None:
-        raise ValueError(f"unknown day {name.strip()!r} in {part!r}: use {', '.join(DAY_NAMES)}")
+        raise HoursError(
+            # TRANSLATORS: days is "Mon, Tue, Wed, Thu, Fri, Sat, Sun": the only day names read.
+            _l(
+                "Unknown day “%(day)s” in “%(part)s”: use %(days)s.",
+                day=name.strip(),
+                part=part,
+                days=", ".join(DAY_NAMES),
+            )
+        )
     return number
 
 
@@ -308,14 +354,22 @@ def _parse_span(text: str, part: str) -> Span:
     """One 'HH:MM-HH:MM' span; '24:00' ends a span at midnight."""
     times = text.split("-")
     if len(times) != 2:
-        raise ValueError(
-            f"bad span {text.strip()!r} in {part!r}: write start-end, e.g. 08:00-18:00"
+        raise HoursError(
+            _l(
+                "Bad times “%(span)s” in “%(part)s”: write start-end, e.g. 08:00-18:00.",
+                span=text.strip(),
+                part=part,
+            )
         )
     start, end = _parse_time(times[0], part), _parse_time(times[1], part, end=True)
     if not start < end:
-        raise ValueError(
-            f"span {text.strip()!r} in {part!r} ends before it starts "
-            "(spans cannot cross midnight: write ...-24:00 and 00:00-... on the next day)"
+        raise HoursError(
+            _l(
+                "The times “%(span)s” in “%(part)s” do not end after they start (they cannot "
+                "cross midnight: write …-24:00, and 00:00-… on the next day).",
+                span=text.strip(),
+                part=part,
+            )
         )
     return start, end
 
@@ -329,10 +383,22 @@ def _parse_time(text: str, part: str, end: bool = False) -> time:
         if hour == 24 and minute == 0:
             if end:
                 return time.max
-            raise ValueError(f"bad time {text!r} in {part!r}: 24:00 can only end a span")
+            raise HoursError(
+                _l(
+                    "Bad time “%(time)s” in “%(part)s”: 24:00 can only be an end time.",
+                    time=text,
+                    part=part,
+                )
+            )
         if hour <= 23 and minute <= 59:
             return time(hour, minute)
-    raise ValueError(f"bad time {text!r} in {part!r}: use HH:MM from 00:00 to 24:00")
+    raise HoursError(
+        _l(
+            "Bad time “%(time)s” in “%(part)s”: use HH:MM from 00:00 to 24:00.",
+            time=text,
+            part=part,
+        )
+    )
 
 
 def _format_days(days: list[int]) -> str:
