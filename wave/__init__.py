@@ -118,6 +118,7 @@ def _register_blueprints(app):
     from wave.reports import routes as report_routes
     from wave.requests import chat_routes as request_chat_routes
     from wave.requests import desk, public, staff
+    from wave.search import routes as search_routes
     from wave.sla import routes as sla_routes
     from wave.web import filters
 
@@ -133,6 +134,7 @@ def _register_blueprints(app):
     app.register_blueprint(sla_routes.bp)
     app.register_blueprint(report_routes.bp)
     app.register_blueprint(push_routes.bp)
+    app.register_blueprint(search_routes.bp)
     admin = (home, places, locations, labels, imports, people, catalog)
     for module in (*admin, chat_settings, admin_settings):
         app.register_blueprint(module.bp)

@@ -1,0 +1,151 @@
+"""Text conditions on requests, for PostgreSQL (GIN expression indexes) and SQLite (FTS5).
+
+Each returns a condition on ServiceRequest that an index answers, or None when the text holds
+nothing to look for. See wave/search/schema.py for the indexes and why 'simple'.
+"""
+
+import re
+
+from sqlalchemy import and_, column, func, literal_column, select, table, text
+from sqlalchemy.sql import ColumnElement
+
+from wave.extensions import db
+from wave.messenger.models import Message
+from wave.requests.models import ServiceRequest
+from wave.search import schema
+
+_FTS5_TOKEN = re.compile(r"[^\W_]+")
+"""What SQLite's unicode61 tokenizer calls a token: letters and digits."""
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+# --------------------------------------------------------------------------- words
+def words_in_requests(words: str) -> ColumnElement | None:
+    """The words (as prefixes) are all in the description, requester's name or e-mail."""
+    if _postgresql():
+        query = tsquery(words)
+        return None if query is None else _matches(schema.REQUEST_DOCUMENT, query)
+    query = fts5_query(words)
+    if query is None:
+        return None
+    return ServiceRequest.id.in_(_fts5_rowids(schema.REQUEST_FTS, query))
+
+
+def words_in_messages(words: str) -> ColumnElement | None:
+    """The words (as prefixes) are all in one text message of the request's discussion."""
+    if _postgresql():
+        query = tsquery(words)
+        if query is None:
+            return None
+        messages = select(Message.thread_id).where(
+            Message.kind == "text", _matches(schema.MESSAGE_DOCUMENT, query)
+        )
+    else:
+        query = fts5_query(words)
+        if query is None:
+            return None
+        messages = select(Message.thread_id).where(
+            Message.id.in_(_fts5_rowids(schema.MESSAGE_FTS, query))
+        )
+    return ServiceRequest.thread_id.in_(messages)
+
+
+def requester_named(words: str) -> ColumnElement | None:
+    """Every word starts a word of the requester's name."""
+    if _postgresql():
+        query = tsquery(words)
+        if query is None:
+            return None
+        # The text index finds the rows (it holds the name); the name alone decides.
+        return and_(
+            _matches(schema.REQUEST_DOCUMENT, query),
+            _matches(schema.REQUESTER_NAME_DOCUMENT, query),
+        )
+    query = fts5_query(words)
+    if query is None:
+        return None
+    return ServiceRequest.id.in_(_fts5_rowids(schema.REQUEST_FTS, f"requester_name : ({query})"))
+
+
+def _matches(document: str, query: str) -> ColumnElement:
+    # The document's SQL must be the index's expression, so it goes in as written.
+    return literal_column(document).bool_op("@@")(
+        func.to_tsquery(literal_column("'simple'"), query)
+    )
+
+
+def _fts5_rowids(name: str, query: str):
+    fts = table(name, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(name).match(query))
+
+
+def tsquery(words: str) -> str | None:
+    """A PostgreSQL tsquery: every word of `words` (as PostgreSQL's parser splits them) as a
+    prefix, or-ed with its Russian or English stem as a prefix, so 'двери' finds 'дверь' and
+    'doors' finds 'door'. Stop words ('the', 'не') are left out unless nothing else is left."""
+    rows = db.session.execute(
+        text(
+            "SELECT lexeme, ts_lexize('english_stem', lexeme), ts_lexize('russian_stem', lexeme)"
+            " FROM unnest(to_tsvector('simple', :words))"
+        ),
+        {"words": words},
+    ).all()
+    terms = [_term(lexeme, (en or []) + (ru or [])) for lexeme, en, ru in rows if en and ru]
+    if not terms:  # only stop words: look for them as they are
+        terms = [_term(lexeme, []) for lexeme, _en, _ru in rows]
+    return " & ".join(terms) or None
+
+
+def _term(lexeme: str, stems: list[str]) -> str:
+    forms = {lexeme, *(s for s in stems if len(s) >= 3)}
+    alternatives = [_quote(form) + (":*" if len(form) > 1 else "") for form in sorted(forms)]
+    return alternatives[0] if len(alternatives) == 1 else f"({' | '.join(alternatives)})"
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def fts5_query(words: str) -> str | None:
+    """An FTS5 query: every token of `words` as a prefix, all required."""
+    tokens = _FTS5_TOKEN.findall(words)
+    return " ".join('"' + t.replace('"', '""') + '"*' for t in tokens) or None
+
+
+# --------------------------------------------------------------------------- contact
+def phone_starts(digits: str) -> ColumnElement:
+    """The requester's phone, without its separators, starts with these digits.
+
+    A range, not LIKE: a btree answers it under any collation (digits sort alike in all)."""
+    expression = literal_column(
+        schema.PHONE_DIGITS if _postgresql() else schema.SQLITE_PHONE_DIGITS
+    )
+    condition = and_(ServiceRequest.requester_phone.is_not(None), expression >= digits)
+    if (upper := _next_prefix(digits)) is not None:
+        condition = and_(condition, expression < upper)
+    return condition
+
+
+def _next_prefix(digits: str) -> str | None:
+    """The smallest digit string of the same length after every string starting with
+    `digits`; None for '999…'."""
+    stripped = digits.rstrip("9")
+    if not stripped:
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
+
+
+def email_starts(start: str) -> ColumnElement:
+    """The requester's e-mail starts with `start`, in any case."""
+    pattern = start.strip().lower()
+    if _postgresql():
+        expression = literal_column(schema.EMAIL_LOWER)
+        return and_(
+            ServiceRequest.requester_email.is_not(None),
+            expression.startswith(pattern, autoescape=True),
+        )
+    # SQLite's LIKE ignores ASCII case, which is what addresses are written in.
+    return ServiceRequest.requester_email.istartswith(pattern, autoescape=True)
