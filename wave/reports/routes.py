@@ -78,7 +78,7 @@ def xlsx_file(page):
     if f is None:
         return redirect(url_for(ENDPOINTS[page], **request.args), 303)
     about = [(_("Period"), form.describe(f)[0]), (_("Time zone"), f.timezone)]
-    about += [(field.label.text, text) for field, text in form.narrowing()]
+    about += [(str(field.label.text), text) for field, text in form.narrowing()]
     return _download(
         exports.to_xlsx(exports.tables(page, f), about),
         exports.filename(page, f, "xlsx"),
@@ -100,7 +100,6 @@ def _formatting():
         "decimal": decimal,
         "day": lambda value: format_date(value, "medium"),
         "zip": zip,
-        "backlog_labels": exports.backlog_labels(),
     }
 
 
@@ -126,4 +125,6 @@ def span(seconds: float | None) -> str:
     days, rest = divmod(total, 24 * 60)
     if days >= 2:
         return _("%(days)d d %(hours)d h", days=days, hours=rest // 60)
+    if total % 60 == 0:
+        return _("%(hours)s h", hours=total // 60)
     return _("%(hours)d h %(minutes)d min", hours=total // 60, minutes=total % 60)
