@@ -24,13 +24,14 @@ $(VENV)/.test-deps: pyproject.toml $(VENV)/.deps
 deps: $(VENV)/.deps
 test-deps: $(VENV)/.test-deps browser
 
-# Debian's Chromium drives the browser tests and libzbar reads QR codes back.
+# Debian's Chromium drives the browser tests, libzbar reads QR codes back, and a private
+# D-Bus stands in for the desktop that shows (and clicks) the app's notifications.
 browser:
-	@if [ -x /usr/bin/chromium ] && ldconfig -p | grep -q libzbar.so.0; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/dbus-daemon ] && ldconfig -p | grep -q libzbar.so.0; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium and libzbar0 for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libzbar0 >/dev/null; \
-	else echo "Cannot install chromium/libzbar0 here (needs root and apt-get): browser tests will be skipped"; fi
+		echo "Installing Debian's chromium, libzbar0 and dbus-daemon for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libzbar0 dbus-daemon >/dev/null; \
+	else echo "Cannot install chromium/libzbar0/dbus-daemon here (needs root and apt-get): browser tests will be skipped"; fi
 
 translations: $(VENV)/.deps
 	$(VENV)/bin/pybabel compile -f -d wave/translations
