@@ -10,7 +10,17 @@ the period, reopened requests).
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, literal_column, or_, select, true, union, union_all
+from sqlalchemy import (
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 
 from wave.auth.models import User
 from wave.extensions import db
@@ -30,9 +40,9 @@ from wave.reports.conditions import (
     scope,
     within,
 )
-from wave.reports.filters import Filters
+from wave.reports.filters import Filters, midnight
 from wave.reports.hotspots import Hotspots, hotspots
-from wave.reports.sql import as_date, local_day, measured, moment, percentile, seconds_between
+from wave.reports.sql import bucket, measured, moment, percentile, seconds_between
 
 __all__ = ["Filters", "Hotspots", "ScoreRow", "Summary", "Trend"]
 __all__ += ["hotspots", "scorecard", "summary", "trend"]  # the figures
@@ -215,39 +225,44 @@ class Trend:
 
 
 def trend(f: Filters) -> Trend:
-    """Created and completed per local day (per week for long periods), in one statement."""
+    """Created and completed per local day (per week for long periods), in one statement.
+
+    The local midnights where buckets begin are worked out here (exact across summer time);
+    the database reads the period's rows by range on created_at and resolved_at and finds
+    each one's bucket by binary search among them: no time zone arithmetic per row."""
+    firsts = _bucket_days(f)
+    edges = [midnight(day, f.timezone) for day in firsts[1:]]
     where = scope(SR.c, f)
     branches = []
-    for column, condition, counts in (
+    for when, condition, counts in (
         (SR.c.created_at, created(SR.c, f), ("n", "0")),
         (SR.c.resolved_at, completed(SR.c, f), ("0", "n")),
     ):
-        day = local_day(column, f.timezone, f.start, f.end, week=f.weekly).label("day")
-        n = func.count()
-        values = [n if x == "n" else literal_column("0") for x in counts]
+        n = bucket(when, edges).label("n")
+        tallies = [func.count() if x == "n" else literal_column("0") for x in counts]
         branches.append(
-            select(day, values[0].label("created"), values[1].label("completed"))
+            select(n, tallies[0].label("created"), tallies[1].label("completed"))
             .where(*where, condition)
-            .group_by(day)
+            .group_by(n)
         )
     sub = union_all(*branches).subquery()
     rows = db.session.execute(
-        select(sub.c.day, func.sum(sub.c.created), func.sum(sub.c.completed)).group_by(sub.c.day)
-    ).all()
-    counted = {as_date(day): (int(c), int(d)) for day, c, d in rows}
-    return Trend(f.weekly, [(first, *counted.get(key, (0, 0))) for first, key in _buckets(f)])
+        select(sub.c.n, func.sum(sub.c.created), func.sum(sub.c.completed)).group_by(sub.c.n)
+    )
+    counted = {n: (int(c), int(d)) for n, c, d in rows}
+    return Trend(f.weekly, [(day, *counted.get(i, (0, 0))) for i, day in enumerate(firsts)])
 
 
-def _buckets(f: Filters):
-    """(first day shown, the key the database gives) for each bucket of the period."""
+def _bucket_days(f: Filters) -> list[date]:
+    """The first day of each bucket: every day, or the period's first day and each Monday."""
     if not f.weekly:
-        return [(f.date_from + timedelta(days=i),) * 2 for i in range(f.days)]
-    monday = f.date_from - timedelta(days=f.date_from.weekday())
-    weeks = []
+        return [f.date_from + timedelta(days=i) for i in range(f.days)]
+    monday = f.date_from + timedelta(days=-f.date_from.weekday() + 7)
+    days = [f.date_from]
     while monday <= f.date_to:
-        weeks.append((max(monday, f.date_from), monday))
+        days.append(monday)
         monday += timedelta(days=7)
-    return weeks
+    return days
 
 
 # --------------------------------------------------------------------------- scorecard
@@ -285,11 +300,24 @@ class ScoreRow:
 
 def scorecard(f: Filters) -> list[ScoreRow]:
     """One row per assignee with work in the period or overdue now, by name: one statement."""
-    sub = _period_rows(f, ("resolution",), group=("assignee_id",), where=[_assigned()])
+    sub = _period_rows(f, (), where=[_assigned()])
     period = (
-        select(sub.c.assignee_id, *_period_figures(sub, f, ("resolution",)))
+        select(sub.c.assignee_id, *_period_figures(sub, f, ()))
         .group_by(sub.c.assignee_id)
         .cte("period")
+    )
+    # The median apart, over completed work only: with it, the counts above would have to
+    # come sorted by person (PostgreSQL reads them through the assignee index, row by row).
+    done = measured(
+        [SR.c.assignee_id],
+        _measures(f, ("resolution",)),
+        where=[*scope(SR.c, f), _assigned(), completed(SR.c, f)],
+        group=[SR.c.assignee_id],
+    )
+    times = (
+        select(done.c.assignee_id, percentile(done, "resolution", 0.5).label("median"))
+        .group_by(done.c.assignee_id)
+        .cte("times")
     )
     late = (
         select(SR.c.assignee_id, func.count().label("overdue"))
@@ -312,7 +340,7 @@ def scorecard(f: Filters) -> list[ScoreRow]:
                     "rated initiative"
                 ).split()
             ],
-            period.c.resolution_median,
+            times.c.median.label("resolution_median"),
             period.c.rating,
             func.coalesce(late.c.overdue, 0).label("overdue"),
             func.coalesce(labor.c.labor, 0).label("labor"),
@@ -320,6 +348,7 @@ def scorecard(f: Filters) -> list[ScoreRow]:
         .select_from(
             people.join(user, user.c.id == people.c.assignee_id)
             .outerjoin(period, period.c.assignee_id == people.c.assignee_id)
+            .outerjoin(times, times.c.assignee_id == people.c.assignee_id)
             .outerjoin(late, late.c.assignee_id == people.c.assignee_id)
             .outerjoin(labor, labor.c.assignee_id == people.c.assignee_id)
         )

@@ -51,11 +51,11 @@ class Filters:
 
     @property
     def start(self) -> datetime:
-        return _midnight(self.date_from, self.timezone)
+        return midnight(self.date_from, self.timezone)
 
     @property
     def end(self) -> datetime:
-        return _midnight(self.date_to + timedelta(days=1), self.timezone)
+        return midnight(self.date_to + timedelta(days=1), self.timezone)
 
     @property
     def days(self) -> int:
@@ -82,7 +82,8 @@ class Filters:
         return cls(date_from, date_to, timezone_of(site_id), category_ids=category_ids, **scope)
 
 
-def _midnight(day: date, timezone: str) -> datetime:
+def midnight(day: date, timezone: str) -> datetime:
+    """The moment (UTC) a local day begins."""
     return datetime.combine(day, time(0), ZoneInfo(timezone)).astimezone(UTC)
 
 

@@ -1,5 +1,5 @@
 """SQL that PostgreSQL and SQLite spell differently: the time between two moments,
-percentiles, and the local day of a moment. Same numbers on both.
+percentiles, and which bucket of a period a moment falls in. Same numbers on both.
 
 SQLite has no percentile function. `measured()` adds to a subquery, for each measure, its
 rank among the non-empty values of its group (row_number) and how many there are (count),
@@ -8,10 +8,10 @@ between them the way PostgreSQL does: k = p·(n − 1), value = x[⌊k⌋] + (k 
 x[⌊k⌋]) (0-based). PostgreSQL uses percentile_cont itself.
 """
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Float, Integer, and_, case, cast, func, literal, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -38,8 +38,9 @@ class seconds_between(FunctionElement):
 
 @compiles(seconds_between, "postgresql")
 def _seconds_pg(element, compiler, **kw):
+    # date_part is float8; EXTRACT is numeric since PostgreSQL 14, and twice as slow here.
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
+    return f"date_part('epoch', {later} - {earlier})"
 
 
 @compiles(seconds_between)
@@ -71,7 +72,7 @@ def percentile(sub, name: str, p: float):
     """The p-th percentile (0–1, interpolated) of measure `name` of a measured() subquery:
     an aggregate, per group when the query groups as measured() did."""
     value = sub.c[name]
-    if is_postgres():
+    if f"{name}_rn" not in sub.c:
         return func.percentile_cont(p).within_group(value)
     k = literal(p, Float) * (sub.c[f"{name}_n"] - 1)
     low = cast(k, Integer)  # k ≥ 0 whenever there are values: truncation is floor
@@ -82,62 +83,22 @@ def percentile(sub, name: str, p: float):
     return first + fraction * (func.coalesce(second, first) - first)
 
 
-# --------------------------------------------------------------------------- local days
-def local_day(column, timezone: str, start: datetime, end: datetime, *, week=False):
-    """The local date of a moment in `timezone` (the Monday of its week with week=True),
-    for moments in [start, end). A date on PostgreSQL, 'YYYY-MM-DD' text on SQLite."""
+# --------------------------------------------------------------------------- buckets
+def bucket(column, edges: list):
+    """Which bucket a moment falls in, 0 … len(edges): the number of `edges` (ascending
+    moments, where buckets after the first begin) at or before it. A binary search per row:
+    width_bucket on PostgreSQL, a balanced CASE on SQLite."""
     if is_postgres():
-        local = func.timezone(timezone, column)
-        if week:
-            local = func.date_trunc("week", local)
-        return cast(local, Date)
-    # SQLite knows no time zones: shift by the offset in force at the moment, which changes
-    # at the few instants summer time begins or ends within the period.
-    shifts = _offsets(ZoneInfo(timezone), start, end)
-    modifier = literal(_modifier(shifts[0][1]))
-    if len(shifts) > 1:  # each piece's offset holds until the next piece begins
-        modifier = case(
-            *[
-                (column < moment(shifts[i + 1][0]), _modifier(shifts[i][1]))
-                for i in range(len(shifts) - 1)
-            ],
-            else_=_modifier(shifts[-1][1]),
-        )
-    if week:
-        return func.date(column, modifier, "weekday 0", "-6 days")
-    return func.date(column, modifier)
+        return func.width_bucket(column, postgresql.array([moment(e) for e in edges]))
+    return _search(column, edges, 0, len(edges))
 
 
-def as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _modifier(offset: timedelta) -> str:
-    return f"{int(offset.total_seconds()):+d} seconds"
-
-
-def _offsets(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, timedelta]]:
-    """The UTC offsets of `tz` over [start, end): (from when, offset), first from start.
-    Offsets change at most a couple of times a year (summer time), never twice a day."""
-    pieces = [(start, start.astimezone(tz).utcoffset())]
-    day = timedelta(days=1)
-    at = start
-    while at < end:
-        following = min(at + day, end)
-        if following.astimezone(tz).utcoffset() != pieces[-1][1]:
-            pieces.append(_change(tz, at, following, pieces[-1][1]))
-        at = following
-    return pieces
-
-
-def _change(tz, before: datetime, after: datetime, old: timedelta):
-    """Where between two moments the offset stops being `old`: to the second."""
-    low, high = int(before.timestamp()), int(after.timestamp())
-    while high - low > 1:
-        middle = (low + high) // 2
-        if datetime.fromtimestamp(middle, UTC).astimezone(tz).utcoffset() == old:
-            low = middle
-        else:
-            high = middle
-    changed = datetime.fromtimestamp(high, UTC)
-    return changed, changed.astimezone(tz).utcoffset()
+def _search(column, edges, low: int, high: int):
+    """The bucket of `column` among buckets low … high (edges[low:high] divide them)."""
+    if low == high:
+        return literal(low, Integer)
+    middle = (low + high) // 2
+    return case(
+        (column < moment(edges[middle]), _search(column, edges, low, middle)),
+        else_=_search(column, edges, middle + 1, high),
+    )
