@@ -2,9 +2,9 @@
 three); definitions in wave/reports/__init__.py. Call them with Filters: summary(f),
 trend(f), scorecard(f), hotspots(f).
 
-The statements find their rows by service_requests.created_at and .resolved_at (the
-period), .status (open work), and request_events.kind with .created_at (labor entries in
-the period, reopened requests).
+The statements find their rows through indexes on service_requests.created_at and
+.resolved_at (the period), .status and .next_due_at (open and overdue work), and
+request_events (kind, created_at) (labor entries in the period, reopened requests).
 """
 
 from dataclasses import dataclass
