@@ -101,6 +101,7 @@ class ServiceRequest(db.Model):
         Index("ix_service_requests_next_due_at_id", "next_due_at", "id"),
         Index("ix_service_requests_response_due_at", "response_due_at"),
         Index("ix_service_requests_resolution_due_at", "resolution_due_at"),
+        Index("ix_service_requests_resolved_at", "resolved_at"),  # reports: completed in a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,7 +191,11 @@ class RequestEvent(db.Model):
     """One change to a request: the append-only timeline every report is computed from."""
 
     __tablename__ = "request_events"
-    __table_args__ = (Index("ix_request_events_request_id_id", "request_id", "id"),)
+    __table_args__ = (
+        Index("ix_request_events_request_id_id", "request_id", "id"),
+        # Reports: labor and reopenings in a period.
+        Index("ix_request_events_kind_created_at", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id"))
