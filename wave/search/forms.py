@@ -63,11 +63,17 @@ class SearchForm(WaveForm):
     @property
     def asked(self) -> bool:
         """Something was asked: the box or any filter holds a value."""
-        return any(self[name].raw_data and self[name].raw_data[0] for name in ("q", *self.FILTERS))
+        return any(self._given(name) for name in ("q", *self.FILTERS))
 
     @property
-    def filtered(self) -> bool:
-        return any(self[name].raw_data and self[name].raw_data[0] for name in self.FILTERS)
+    def filter_count(self) -> int:
+        """How many filters behind 'more filters' hold a value."""
+        return sum(1 for name in self.FILTERS if self._given(name))
+
+    def _given(self, name) -> bool:
+        """The field came with a value other than its 'any' ('' or 0)."""
+        raw = self[name].raw_data
+        return bool(raw) and raw[0].strip() not in ("", "0")
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

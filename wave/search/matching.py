@@ -1,4 +1,4 @@
-"""Text conditions on requests, for PostgreSQL (GIN expression indexes) and SQLite (FTS5).
+"""Text conditions on requests, for PostgreSQL (GIN indexes) and SQLite (FTS5).
 
 Each returns a condition on ServiceRequest that an index answers, or None when the text holds
 nothing to look for. See wave/search/schema.py for the indexes and why 'simple'.
@@ -10,7 +10,6 @@ from sqlalchemy import and_, column, func, literal_column, select, table, text
 from sqlalchemy.sql import ColumnElement
 
 from wave.extensions import db
-from wave.messenger.models import Message
 from wave.requests.models import ServiceRequest
 from wave.search import schema
 
@@ -23,63 +22,44 @@ def _postgresql() -> bool:
 
 
 # --------------------------------------------------------------------------- words
-def words_in_requests(words: str) -> ColumnElement | None:
-    """The words (as prefixes) are all in the description, requester's name or e-mail."""
+def prepare(words: str) -> str | None:
+    """The database's query for `words` (a tsquery or an FTS5 query); None when they hold
+    nothing to look for. Made once per search: the two steps of a page share it."""
+    return tsquery(words) if _postgresql() else fts5_query(words)
+
+
+def words_found(query: str, *, indexed: bool = True) -> ColumnElement:
+    """Every word of a prepared query (as a prefix) is somewhere in the request's search
+    document: its description, requester's name or e-mail, or a text message of its
+    discussion. `indexed=False` (PostgreSQL): checked row by row, never through the index,
+    whose scan costs as much as the word is common however few rows are asked about."""
     if _postgresql():
-        query = tsquery(words)
-        return None if query is None else _matches(schema.REQUEST_DOCUMENT, query)
-    query = fts5_query(words)
-    if query is None:
-        return None
-    return ServiceRequest.id.in_(_fts5_rowids(schema.REQUEST_FTS, query))
+        return _matches(_search_vector(indexed), query)
+    return ServiceRequest.id.in_(_fts5_rowids(query))
 
 
-def words_in_messages(words: str) -> ColumnElement | None:
-    """The words (as prefixes) are all in one text message of the request's discussion."""
+def requester_named(query: str, *, indexed: bool = True) -> ColumnElement:
+    """Every word of a prepared query starts a word of the requester's name."""
     if _postgresql():
-        query = tsquery(words)
-        if query is None:
-            return None
-        messages = select(Message.thread_id).where(
-            Message.kind == "text", _matches(schema.MESSAGE_DOCUMENT, query)
-        )
-    else:
-        query = fts5_query(words)
-        if query is None:
-            return None
-        messages = select(Message.thread_id).where(
-            Message.id.in_(_fts5_rowids(schema.MESSAGE_FTS, query))
-        )
-    return ServiceRequest.thread_id.in_(messages)
+        name = _matches(literal_column(schema.REQUESTER_NAME_DOCUMENT), query)
+        # The search vector's index finds the rows (it holds the name); the name decides.
+        return and_(_matches(_search_vector(), query), name) if indexed else name
+    return ServiceRequest.id.in_(_fts5_rowids(f"requester_name : ({query})"))
 
 
-def requester_named(words: str) -> ColumnElement | None:
-    """Every word starts a word of the requester's name."""
-    if _postgresql():
-        query = tsquery(words)
-        if query is None:
-            return None
-        # The text index finds the rows (it holds the name); the name alone decides.
-        return and_(
-            _matches(schema.REQUEST_DOCUMENT, query),
-            _matches(schema.REQUESTER_NAME_DOCUMENT, query),
-        )
-    query = fts5_query(words)
-    if query is None:
-        return None
-    return ServiceRequest.id.in_(_fts5_rowids(schema.REQUEST_FTS, f"requester_name : ({query})"))
+def _search_vector(indexed: bool = True):
+    column = f"service_requests.{schema.SEARCH_VECTOR}"
+    # coalesce(): the same value in an expression the GIN index (on the bare column) ignores.
+    return literal_column(column if indexed else f"coalesce({column}, ''::tsvector)")
 
 
-def _matches(document: str, query: str) -> ColumnElement:
-    # The document's SQL must be the index's expression, so it goes in as written.
-    return literal_column(document).bool_op("@@")(
-        func.to_tsquery(literal_column("'simple'"), query)
-    )
+def _matches(document, query: str) -> ColumnElement:
+    return document.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), query))
 
 
-def _fts5_rowids(name: str, query: str):
-    fts = table(name, column("rowid"))
-    return select(fts.c.rowid).where(literal_column(name).match(query))
+def _fts5_rowids(query: str):
+    fts = table(schema.REQUEST_FTS, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(schema.REQUEST_FTS).match(query))
 
 
 def tsquery(words: str) -> str | None:
@@ -101,6 +81,8 @@ def tsquery(words: str) -> str | None:
 
 def _term(lexeme: str, stems: list[str]) -> str:
     forms = {lexeme, *(s for s in stems if len(s) >= 3)}
+    # 'двер':* finds all 'двери':* does: the longer prefix would only cost index work.
+    forms = {f for f in forms if not any(f != g and len(g) > 1 and f.startswith(g) for g in forms)}
     alternatives = [_quote(form) + (":*" if len(form) > 1 else "") for form in sorted(forms)]
     return alternatives[0] if len(alternatives) == 1 else f"({' | '.join(alternatives)})"
 

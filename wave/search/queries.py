@@ -1,12 +1,19 @@
 """The archive search: requests a staff member may open, newest first, keyset-paged by id.
 
-Every criterion is one condition an index answers (see wave/search/schema.py). Words are
-looked for twice, in the request's own text and in its discussion's messages; each of the two
-takes its own newest page, and the page is the newest of both together: no OR across two
-tables that no single index could answer.
+Every criterion is one condition an index answers (see wave/search/schema.py). A page is
+looked for in two steps, so that no plan depends on how well PostgreSQL guesses how many rows
+match (it cannot for word prefixes, and a word no request holds would cost a walk through
+the whole table):
+
+1. the WINDOW ids below the cursor, newest first: the planner may walk them backwards by the
+   primary key or intersect the criteria's indexes with that id range, and either way the
+   work is bounded by the window;
+2. only if that did not fill the page: the rest, gathered through the criteria's indexes
+   and sorted (ordered by `id + 0` so the primary key cannot be walked instead). Criteria
+   that match few of the newest requests match few requests, most likely: few rows to sort.
 """
 
-from sqlalchemy import or_, select, union
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from wave.extensions import db
@@ -15,58 +22,75 @@ from wave.search import matching, places
 from wave.search.criteria import OPEN, Criteria
 
 PAGE_SIZE = 25
+WINDOW = 10_000
+"""Ids looked at before the search falls back to the indexes alone (step 2)."""
 
 
 def search(user, criteria: Criteria, cursor: str | None = None, limit: int = PAGE_SIZE):
     """One page of the requests `user` may open that meet `criteria`, newest first.
     Returns (rows, cursor of the next page or None)."""
-    conditions = _conditions(user, criteria)
-    if conditions is None:
+    conditions, words = _conditions(user, criteria), _words(criteria)
+    if conditions is None or words is None:
         return [], None
-    if after := _parse_cursor(cursor):
-        conditions.append(ServiceRequest.id < after)
-    box = criteria.box
-    branches = [conditions]
-    if box.words:
-        branches = _word_branches(conditions, box)
-        if not branches:
-            return [], None
-    query = select(ServiceRequest).options(
-        selectinload(ServiceRequest.category),
-        selectinload(ServiceRequest.site),
-        selectinload(ServiceRequest.location),
-        selectinload(ServiceRequest.asset),
-        selectinload(ServiceRequest.assignee),
+    top = _parse_cursor(cursor)
+    if top is None:
+        top = (db.session.scalar(select(func.max(ServiceRequest.id))) or 0) + 1
+    bottom = top - WINDOW
+    in_window = [ServiceRequest.id < top, ServiceRequest.id >= bottom]
+    ids = _ids([*conditions, *_found(words, indexed=False), *in_window], limit + 1)
+    if len(ids) <= limit and bottom > 1:
+        rest = [*conditions, *_found(words, indexed=True), ServiceRequest.id < bottom]
+        ids += _ids(rest, limit + 1 - len(ids), sort=True)
+    if not ids:
+        return [], None
+    rows = list(
+        db.session.scalars(
+            select(ServiceRequest)
+            .options(
+                selectinload(ServiceRequest.category),
+                selectinload(ServiceRequest.site),
+                selectinload(ServiceRequest.location),
+                selectinload(ServiceRequest.asset),
+                selectinload(ServiceRequest.assignee),
+            )
+            .where(ServiceRequest.id.in_(ids[:limit]))
+            .order_by(ServiceRequest.id.desc())
+        )
     )
-    if len(branches) == 1:
-        query = query.where(*branches[0])
-    else:
-        newest = [_newest_ids(branch, limit + 1).subquery() for branch in branches]
-        query = query.where(ServiceRequest.id.in_(union(*(select(n.c.id) for n in newest))))
-    rows = list(db.session.scalars(query.order_by(ServiceRequest.id.desc()).limit(limit + 1)))
-    if len(rows) <= limit:
-        return rows, None
-    return rows[:limit], str(rows[limit - 1].id)
+    return rows, (str(ids[limit - 1]) if len(ids) > limit else None)
 
 
-def _newest_ids(conditions, limit):
-    return (
-        select(ServiceRequest.id).where(*conditions).order_by(ServiceRequest.id.desc()).limit(limit)
-    )
+def _ids(conditions, limit: int, sort: bool = False) -> list[int]:
+    # id + 0: an expression no index is ordered by, so the rows come from the criteria's
+    # indexes and are sorted, never from a walk down the primary key.
+    order = (ServiceRequest.id + 0) if sort else ServiceRequest.id
+    query = select(ServiceRequest.id).where(*conditions).order_by(order.desc())
+    return list(db.session.scalars(query.limit(limit)))
 
 
-def _word_branches(conditions, box) -> list[list]:
-    """The words in the request's text, or in its discussion: one list of conditions each."""
-    branches = []
-    for match in (matching.words_in_requests, matching.words_in_messages):
-        condition = match(box.words)
-        if condition is not None:
-            branches.append([*conditions, condition])
-    return branches
+def _words(criteria: Criteria) -> tuple[str | None, str | None] | None:
+    """The box's words and the requester's name as database queries, made once for both
+    steps; None when either holds nothing to look for (then nothing matches)."""
+    prepared = []
+    for text in (criteria.box.words, criteria.requester.strip()):
+        query = matching.prepare(text) if text else None
+        if text and query is None:
+            return None
+        prepared.append(query)
+    return prepared[0], prepared[1]
+
+
+def _found(words, *, indexed: bool) -> list:
+    """The word conditions; `indexed=False` in the window (see matching.words_found)."""
+    box, requester = words
+    found = [matching.words_found(box, indexed=indexed)] if box else []
+    if requester:
+        found.append(matching.requester_named(requester, indexed=indexed))
+    return found
 
 
 def _conditions(user, criteria: Criteria) -> list | None:
-    """The conditions every result meets (the box's words aside); None when nothing can."""
+    """What every result meets, the words aside; None when nothing can."""
     conditions = []
     if (visible := _visible_to(user)) is not None:
         conditions.append(visible)
@@ -92,10 +116,6 @@ def _conditions(user, criteria: Criteria) -> list | None:
         if (where := places.matching(criteria.place)) is None:
             return None
         conditions.append(where)
-    if criteria.requester.strip():
-        if (named := matching.requester_named(criteria.requester)) is None:
-            return None
-        conditions.append(named)
     if digits := "".join(ch for ch in criteria.phone if ch.isdigit() and ch.isascii()):
         conditions.append(matching.phone_starts(digits))
     if criteria.email.strip():
