@@ -571,11 +571,16 @@ def test_postgresql_answers_from_the_search_indexes(
         sa.text(
             "INSERT INTO service_requests (id, source, category_id, site_id, location_id,"
             " description, priority, status, sla_class, created_at, hold_seconds,"
-            " sla_paused_seconds, labor_minutes, tracking_token)"
+            " sla_paused_seconds, labor_minutes, tracking_token, team_id)"
             " SELECT -g, 'api', :category, :site, :room, 'Filler ' || g, 'normal', 'closed',"
-            " 'B', now(), 0, 0, 0, 'filler-' || g FROM generate_series(1, 3000) g"
+            " 'B', now(), 0, 0, 0, 'filler-' || g, :team FROM generate_series(1, 3000) g"
         ),
-        {"category": world.trash.id, "site": world.site.id, "room": world.room.id},
+        {
+            "category": world.trash.id,
+            "site": world.site.id,
+            "room": world.room.id,
+            "team": world.cleaning.id,  # olga's: her access is no shortcut either
+        },
     )
     monkeypatch.setattr(queries, "WINDOW", 2)  # both steps: the window, then the rest
     db.session.execute(sa.text("ANALYZE service_requests"))
@@ -658,3 +663,40 @@ def test_postgresql_rebuild_makes_what_the_triggers_made(world, archive):
     db.session.rollback()
     assert rebuilt == by_triggers
     assert "window" in dict(by_triggers)[archive["talked"]]
+
+
+@pytest.mark.parametrize("window", [1, 3, 7])
+def test_pages_are_the_same_whatever_the_window(world, many, monkeypatch, window):
+    monkeypatch.setattr(queries, "WINDOW", window)
+    for criteria, expected in [
+        (Criteria(text="leak"), many),
+        (Criteria(text="leak", status="open", site_id=world.site.id), many),
+        (Criteria(text="leak number"), [i for i in many if i not in _leaks_in_text()]),
+    ]:
+        seen, cursor = [], None
+        while True:
+            rows, cursor = search(world.dina, criteria, cursor=cursor, limit=4)
+            seen += [r.id for r in rows]
+            if cursor is None:
+                break
+        assert seen == expected
+
+
+def _leaks_in_text() -> set[int]:
+    query = sa.select(ServiceRequest.id).where(ServiceRequest.description.startswith("Leak"))
+    return set(db.session.scalars(query))
+
+
+@pytest.mark.parametrize("window", [1, 10_000])
+def test_a_range_that_ended_starts_its_pages_where_it_ended(
+    world, archive, many, monkeypatch, window
+):
+    monkeypatch.setattr(queries, "WINDOW", window)
+    ended = Criteria(date_to=date(2024, 6, 30), timezone="Europe/Berlin")
+    rows, cursor = search(world.dina, ended, limit=2)
+    assert [r.id for r in rows] == [archive["russian"], archive["printer"]]
+    rows, cursor = search(world.dina, ended, cursor=cursor, limit=2)
+    assert ([r.id for r in rows], cursor) == ([archive["door"]], None)
+    assert found(world.dina, date_from=date(2024, 7, 1), date_to=date(2024, 7, 1)) == {
+        archive["talked"]
+    }

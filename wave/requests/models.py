@@ -126,7 +126,7 @@ class ServiceRequest(db.Model):
 
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     """The staff member who entered it; None for a tenant's QR submission."""
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

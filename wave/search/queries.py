@@ -11,7 +11,11 @@ the whole table):
 2. only if that did not fill the page: the rest, gathered through the criteria's indexes
    and sorted (ordered by `id + 0` so the primary key cannot be walked instead). Criteria
    that match few of the newest requests match few requests, most likely: few rows to sort.
+
+A date range that ended in the past moves the window down to where it ends.
 """
+
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -24,6 +28,8 @@ from wave.search.criteria import OPEN, Criteria
 PAGE_SIZE = 25
 WINDOW = 10_000
 """Ids looked at before the search falls back to the indexes alone (step 2)."""
+STAMPED_WITHIN = timedelta(hours=1)
+"""Requests are stored within this of their created_at (see _below_the_end)."""
 
 
 def search(user, criteria: Criteria, cursor: str | None = None, limit: int = PAGE_SIZE):
@@ -35,7 +41,8 @@ def search(user, criteria: Criteria, cursor: str | None = None, limit: int = PAG
     top = _parse_cursor(cursor)
     if top is None:
         top = (db.session.scalar(select(func.max(ServiceRequest.id))) or 0) + 1
-    bottom = top - WINDOW
+    top, below = _below_the_end(criteria, top)
+    bottom = below - WINDOW
     in_window = [ServiceRequest.id < top, ServiceRequest.id >= bottom]
     ids = _ids([*conditions, *_found(words, indexed=False), *in_window], limit + 1)
     if len(ids) <= limit and bottom > 1:
@@ -58,6 +65,25 @@ def search(user, criteria: Criteria, cursor: str | None = None, limit: int = PAG
         )
     )
     return rows, (str(ids[limit - 1]) if len(ids) > limit else None)
+
+
+def _below_the_end(criteria: Criteria, top: int) -> tuple[int, int]:
+    """With a date range that ends in the past, the pages start where it ends, not at the
+    newest request: (the id no result reaches, the id below which the window starts).
+
+    Requests are numbered as they are stored, a moment after `now()` stamped them: none
+    stamped before the range's end is numbered after one stamped STAMPED_WITHIN later."""
+    if criteria.end is None:
+        return top, top
+    ceiling = _first_stamped(criteria.end + STAMPED_WITHIN)
+    top = min(top, ceiling) if ceiling is not None else top
+    first_after = _first_stamped(criteria.end)
+    return top, min(top, first_after) if first_after is not None else top
+
+
+def _first_stamped(moment) -> int | None:
+    query = select(ServiceRequest.id).where(ServiceRequest.created_at >= moment)
+    return db.session.scalar(query.order_by(ServiceRequest.created_at).limit(1))
 
 
 def _ids(conditions, limit: int, sort: bool = False) -> list[int]:
