@@ -88,6 +88,8 @@ class Case:
     samples: list[Sample] = field(default_factory=list)
     first: Sample | None = None
     note: str = ""
+    rows: int | None = None
+    """Requests on the page (pages only)."""
 
     @property
     def median(self) -> float:
@@ -240,6 +242,8 @@ def read_world() -> World:
         .order_by(func.count().desc())
         .limit(1)
     ).first()
+    if busiest is None:  # a small database without open assigned work
+        busiest = (db.session.scalar(select(User.id).where(User.role == "staff").limit(1)),)
     staff = db.session.get(User, busiest[0])
     middle = db.session.scalar(select(func.max(sr.id))) // 2
     sample = db.session.scalars(
@@ -270,19 +274,21 @@ def read_world() -> World:
 
 
 # --------------------------------------------------------------------------- the cases
-def page_case(group, name, browser, url, status=200, expect_rows=None) -> Case:
-    def check(html):
-        if expect_rows is not None and rows_on(html) < expect_rows:
-            raise SystemExit(f"{name}: {rows_on(html)} rows on {url}, expected {expect_rows}")
+def page_case(group, name, browser, url, status=200) -> Case:
+    case = Case(group, name, lambda: browser.get(url, status), note=url)
 
-    return Case(group, name, lambda: browser.get(url, status), check, note=url)
+    def check(html):
+        case.rows = rows_on(html)
+
+    case.check = check
+    return case
 
 
 def inbox_cases(app, w: World) -> list[Case]:
     desk = Browser(app, w.dispatcher)
     staff = Browser(app, w.staff)
     cases = [
-        page_case("inbox", "dispatcher, all open: first page", desk, "/inbox?tab=open", 200, 25),
+        page_case("inbox", "dispatcher, all open: first page", desk, "/inbox?tab=open"),
         page_case("inbox", "dispatcher, new for teams: first page", desk, "/inbox?tab=new"),
         page_case("inbox", f"staff ({w.staff}), mine: first page", staff, "/inbox?tab=mine"),
         page_case("inbox", f"staff ({w.staff}), new: first page", staff, "/inbox?tab=new"),
@@ -335,7 +341,7 @@ def search_cases(app, w: World) -> list[Case]:
         first = search_url("/search/results", **args)
         url, page = deep_url(browser, first, DEEP_PAGE)
         cases += [
-            page_case("deep", f"search {name}: page 1", browser, first, 200, 25),
+            page_case("deep", f"search {name}: page 1", browser, first),
             page_case("deep", f"search {name}: page {page}", browser, url),
         ]
     return cases
@@ -396,7 +402,8 @@ def verdicts(cases: list[Case]) -> list[str]:
     worst = max(inbox, key=lambda c: c.median, default=None)
     if worst:
         lines.append(
-            f"- Inbox first pages under {INBOX_TARGET_MS} ms: {verdict(worst.median < INBOX_TARGET_MS)}"
+            f"- Inbox first pages under {INBOX_TARGET_MS} ms: "
+            f"{verdict(worst.median < INBOX_TARGET_MS)}"
             f" (slowest median: {worst.name}, {worst.median:.1f} ms)."
         )
     searches = [c for c in cases if c.group == "search" or c.name.startswith("search ")]
@@ -413,7 +420,8 @@ def verdicts(cases: list[Case]) -> list[str]:
     worst_ratio = max(ratios, default=None)
     if worst_ratio:
         lines.append(
-            f"- Deep pages at most {DEEP_TARGET:g}× the first: {verdict(worst_ratio[0] <= DEEP_TARGET)}"
+            f"- Deep pages at most {DEEP_TARGET:g}× the first: "
+            f"{verdict(worst_ratio[0] <= DEEP_TARGET)}"
             f" (largest: {worst_ratio[1]}, {worst_ratio[3]:.1f} ms against {worst_ratio[2]:.1f} ms,"
             f" {worst_ratio[0]:.2f}×)."
         )
@@ -436,7 +444,8 @@ def verdicts(cases: list[Case]) -> list[str]:
     if worst:
         lines.append(
             f"- Each report under {YEAR_TARGET_MS} ms for a year: "
-            f"{verdict(worst.median < YEAR_TARGET_MS)} (slowest: {worst.name}, {worst.median:.0f} ms)."
+            f"{verdict(worst.median < YEAR_TARGET_MS)} "
+            f"(slowest: {worst.name}, {worst.median:.0f} ms)."
         )
     return lines
 
@@ -446,13 +455,13 @@ def table(cases: list[Case], group: str) -> list[str]:
     if not chosen:
         return []
     lines = [
-        "| case | median ms | slowest ms | first ms | ms in SQL | statements |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| case | median ms | slowest ms | first ms | ms in SQL | statements | rows |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in chosen:
         lines.append(
             f"| {c.name} | {c.median:.1f} | {c.slowest:.1f} | {c.first.ms:.1f} "
-            f"| {c.sql_median:.1f} | {c.statements} |"
+            f"| {c.sql_median:.1f} | {c.statements} | {'' if c.rows is None else c.rows} |"
         )
     if group == "reports":
         lines += [
@@ -472,13 +481,14 @@ def table(cases: list[Case], group: str) -> list[str]:
 
 
 def settings(engine) -> dict[str, str]:
-    names = ("server_version", "shared_buffers", "work_mem", "jit", "max_parallel_workers_per_gather",
-             "effective_cache_size", "random_page_cost")  # fmt: skip
+    names = ("server_version", "shared_buffers", "work_mem", "jit",
+             "max_parallel_workers_per_gather", "effective_cache_size")  # fmt: skip
     with engine.connect() as conn:
         return {n: conn.exec_driver_sql(f"SHOW {n}").scalar() for n in names}
 
 
 def report_text(cases, w: World, args, pg: dict, load: tuple) -> str:
+    """The run as a section of RESULTS.md."""
     from submit_bench import base_machine
 
     m = base_machine()
@@ -508,7 +518,7 @@ def report_text(cases, w: World, args, pg: dict, load: tuple) -> str:
         f"max_parallel_workers_per_gather {pg['max_parallel_workers_per_gather']}). "
         f"Load average {load[0]:.1f} before, {load[1]:.1f} after.",
         "",
-        f"Command: `{' '.join(['.venv/bin/python bench/reports_bench.py', *sys.argv[1:]])}`; "
+        f"Command: `{' '.join(['.venv/bin/python bench/reports_bench.py', *args.argv])}`; "
         f'{args.runs} rounds after a warm-up round ("first").',
         "",
         f"Database: {w.requests:,} requests, {w.open_requests:,} of them open; newest "
@@ -554,6 +564,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else argv
     try:
         from report_baselines import BASELINES, same
     except ImportError:
@@ -573,7 +584,8 @@ def main(argv=None):
     with app.app_context():
         engine = db.engine
         if engine.dialect.name != "postgresql":
-            log("note: the targets are for PostgreSQL")
+            log("note: the targets are for PostgreSQL; the baselines are PostgreSQL's SQL")
+            BASELINES, same = None, None
         world = read_world()
         pg = settings(engine) if engine.dialect.name == "postgresql" else {}
     log(f"{world.requests:,} requests, {world.open_requests:,} open, newest {world.now:%Y-%m-%d}")
@@ -595,6 +607,7 @@ def main(argv=None):
     log("\n" + text)
     if args.results:
         write_results(text)
+    return {"cases": cases, "text": text}
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def generated(request, tmp_path_factory):
     else:
         parts = urlsplit(PG_URL)
         url = urlunsplit(parts._replace(path=parts.path + "_gen"))
-    run = generator.main([url, "--drop", *ARGS])
+    run = {**generator.main([url, "--drop", *ARGS]), "url": url}
     app = generator.make_app(url)
     with app.app_context():
         yield run
@@ -228,3 +228,19 @@ def test_new_rows_continue_after_the_largest_ids(generated):
     db.session.flush()
     assert message.id == largest + 1
     db.session.rollback()
+
+
+def test_the_reports_benchmark_runs_on_the_history(generated):
+    """bench/reports_bench.py answers every page it times and, on PostgreSQL, its
+    hand-written SQL gives the same figures as Wave's reports (it stops if not)."""
+    from bench import reports_bench
+
+    run = reports_bench.main([generated["url"], "--runs", "1"])
+    cases = run["cases"]
+    assert {c.group for c in cases} == {"inbox", "deep", "search", "reports", "report pages"}
+    assert all(len(c.samples) == 1 and c.first is not None for c in cases)
+    assert all(c.rows is not None for c in cases if c.group in ("inbox", "search"))
+    baselines = [c for c in cases if c.name.endswith(": baseline")]
+    assert len(baselines) == (12 if generated["url"].startswith("postgresql") else 0)
+    for target in ("Inbox first pages", "Searches", "Deep pages", "Each report"):
+        assert f"- {target}" in run["text"]
