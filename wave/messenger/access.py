@@ -9,7 +9,7 @@ the request (wave.requests registers that), and the messenger need not know what
 from typing import Protocol
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from wave.extensions import db
 from wave.files.models import Attachment
@@ -20,8 +20,13 @@ from wave.realtime import team_room, user_room
 
 class ThreadPolicy(Protocol):
     """A policy may also offer `readable_ids(threads, user) -> set[int]` and
-    `titles(threads) -> dict[int, str]`, each one query for a whole chat list; without them
-    the list asks can_read thread by thread and shows a generic title."""
+    `titles(threads) -> dict[int, str]`, each one query for a page of the chat list; without
+    them the list asks can_read thread by thread and shows a generic title.
+
+    And, for the badge: `counted(thread) -> bool`, whether unread messages in the thread count
+    toward its members' total now, and `counted_where(thread_id)`, the same as an SQL
+    condition on a thread id column (an index lookup or two per thread). Without them every
+    thread of the kind counts."""
 
     def can_read(self, thread: Thread, user) -> bool: ...
 
@@ -55,6 +60,25 @@ def readable(threads: list[Thread], user, member_of: set[int]) -> list[Thread]:
         else:
             allowed |= {t.id for t in of_kind if policy.can_read(t, user)}
     return [t for t in threads if t.id in allowed]
+
+
+def counted(thread: Thread) -> bool:
+    """Whether unread messages in the thread count toward its members' totals now: a chat's
+    always; another kind's as its policy says."""
+    policy = policies.get(thread.kind)
+    return policy is None or not hasattr(policy, "counted") or policy.counted(thread)
+
+
+def counted_where(thread_id):
+    """An SQL condition on a thread id column (with Thread joined): the threads whose unread
+    messages count toward a total, as the policies of other kinds say."""
+    conditions = [Thread.kind.not_in(list(policies))]
+    for kind, policy in policies.items():
+        if hasattr(policy, "counted_where"):
+            conditions.append((Thread.kind == kind) & policy.counted_where(thread_id))
+        else:
+            conditions.append(Thread.kind == kind)
+    return or_(*conditions)
 
 
 def policy_titles(threads: list[Thread]) -> dict[int, str]:

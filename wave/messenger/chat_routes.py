@@ -9,6 +9,7 @@ from wave.auth.access import staff_required
 from wave.auth.models import User
 from wave.extensions import db
 from wave.messenger import chats, listing, services
+from wave.messenger import unread as unread_counts
 from wave.messenger.access import access_thread
 from wave.messenger.chats import ChatError
 from wave.messenger.forms import AddPeopleForm, ComposeForm, GroupForm, MuteForm
@@ -20,22 +21,40 @@ from wave.messenger.routes import PAGE, bp, fragment, go, message_context, wants
 @bp.get("/chats")
 @staff_required
 def index():
+    """The list's first page, or (?cursor=, the "Show more" link without JavaScript) a later
+    one."""
     return _index_page(GroupForm(formdata=None))
 
 
 @bp.get("/chats/list")
 @staff_required
 def chat_list():
-    return fragment("messenger/_list.html", rows=listing.chat_rows(current_user))
+    """The whole list again (a live refresh): from the top, or after ?cursor=, down to the
+    last row shown (?through=, chat.js sends it) so that pages opened stay open."""
+    after = listing.Key.parse(request.args.get("cursor"))
+    through = listing.Key.parse(request.args.get("through"))
+    page = listing.chat_page(current_user, after, through)
+    return fragment("messenger/_list.html", page=page, after=after)
+
+
+@bp.get("/chats/list/more")
+@staff_required
+def chat_list_more():
+    """The next page's rows, and the button for the one after ("Show more")."""
+    after = listing.Key.parse(request.args.get("cursor"))
+    page = listing.chat_page(current_user, after)
+    return fragment("messenger/_list.html", page=page, after=after, appending=True)
 
 
 @bp.get("/chats/unread")
 @staff_required
 def unread():
-    """Unread counts for badges: {"total": n (muted chats left out), "chats": {id: n}}."""
-    counts = services.unread_counts(current_user)
+    """Unread counts for badges: {"total": n (as on the badge: muted chats and finished
+    requests' discussions left out, at most unread.BADGE_CAP), "chats": {id: n} (the chats
+    whose messages may count, muted ones too)}."""
+    counts = unread_counts.counted_counts(current_user)
     return jsonify(
-        total=services.unread_total(current_user), chats={str(k): v for k, v in counts.items()}
+        total=unread_counts.total(current_user), chats={str(k): v for k, v in counts.items()}
     )
 
 
@@ -59,8 +78,10 @@ def create_group():
 def _index_page(group_form, status=200):
     if not group_form.people.choices:
         group_form.people.choices = _colleague_choices()
-    rows = listing.chat_rows(current_user)
-    return render_template("messenger/index.html", rows=rows, group_form=group_form), status
+    after = listing.Key.parse(request.args.get("cursor"))
+    page = listing.chat_page(current_user, after)
+    context = {"page": page, "after": after, "group_form": group_form}
+    return render_template("messenger/index.html", **context), status
 
 
 @bp.post("/chats/direct/<int:user_id>")

@@ -9,7 +9,7 @@ from wave.auth.models import Team, User, team_members
 from wave.extensions import db
 from wave.files.models import Attachment
 from wave.messenger import services
-from wave.messenger.access import posted, rooms_for
+from wave.messenger.access import counted, posted, rooms_for
 from wave.messenger.models import Message, Thread, ThreadMember
 from wave.realtime import publish_after_commit, user_room
 
@@ -104,10 +104,12 @@ def ensure_team_chats(user: User) -> None:
 
 def join_if_allowed(thread: Thread, user: User) -> ThreadMember | None:
     """A membership row for someone who may read a team or request thread (it keeps their
-    read mark). Commits when it makes one."""
+    read mark; its unread count toward their total as the thread's policy says now). Commits
+    when it makes one."""
     row = services.member(thread, user)
     if row is None and thread.kind in ("team", "request"):
         (row,) = services.add_members(thread, [user])
+        row.counted = counted(thread)
         db.session.commit()
     return row
 

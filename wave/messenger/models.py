@@ -5,7 +5,7 @@ Messages are edited, never deleted: every earlier text stays in MessageVersion.
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wave.auth.models import User
@@ -43,6 +43,16 @@ class ThreadMember(db.Model):
     """Someone in a chat, and how far they have read it."""
 
     __tablename__ = "thread_members"
+    __table_args__ = (
+        # The badge's total reads only these rows: a chat list's thousands of finished
+        # request discussions are not in it.
+        Index(
+            "ix_thread_members_counted",
+            "user_id",
+            postgresql_where=text("counted"),
+            sqlite_where=text("counted"),
+        ),
+    )
 
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
@@ -51,6 +61,12 @@ class ThreadMember(db.Model):
     """The newest message id this member has seen: unread = later messages by others."""
     muted: Mapped[bool] = mapped_column(default=False)
     """No alerts for new messages (mentions still alert); unread counts go on."""
+    counted: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """Whether the chat's unread messages may count toward the member's total on the badge:
+    always for a chat; for a thread of another package's kind, while its policy says so (a
+    request's discussion: while the request is active; wave.requests.threads clears it for
+    every member when the request is closed or cancelled). A narrowing only: the policy
+    still decides for the rows that have it (see services.unread_total)."""
 
     thread: Mapped[Thread] = relationship(back_populates="members")
     user: Mapped[User] = relationship()

@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, render_template
 from flask_login import current_user
 
 from wave.extensions import htmx
-from wave.messenger import listing, services
+from wave.messenger import listing, services, unread
 
 bp = Blueprint("chats", __name__)
 
@@ -42,10 +42,16 @@ def message_context(thread, members=None) -> dict:
 
 @bp.app_template_global()
 def chat_unread_total() -> int:
-    """The total on the Chats badge (muted chats left out)."""
+    """The total on the Chats badge (see wave.messenger.unread), at most unread.BADGE_CAP."""
     if not current_user.is_authenticated:
         return 0
-    return services.unread_total(current_user)
+    return unread.total(current_user)
+
+
+@bp.app_template_filter()
+def badge(total: int) -> str:
+    """The badge's text: the number, "99+" above 99."""
+    return unread.badge_text(total)
 
 
 from wave.messenger import chat_routes, message_routes  # noqa: E402, F401  (views on bp)

@@ -8,7 +8,7 @@ instead of making a second one.
 
 import re
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from wave.auth.models import User
@@ -86,15 +86,6 @@ def members_of(thread: Thread) -> list[ThreadMember]:
     )
 
 
-def threads_of(user: User) -> list[Thread]:
-    """The chats the user is a member of, and their teams' chats; newest message first."""
-    mine = Thread.id.in_(select(ThreadMember.thread_id).where(ThreadMember.user_id == user.id))
-    teams = user.team_ids
-    query = select(Thread).where(mine | Thread.team_id.in_(teams) if teams else mine)
-    newest = func.coalesce(Thread.last_message_id, 0)
-    return list(db.session.scalars(query.order_by(newest.desc(), Thread.id.desc())))
-
-
 def direct_partners(threads: list[Thread], user: User) -> dict[int, User]:
     """The other person of each direct chat among `threads`, in one query."""
     ids = [t.id for t in threads if t.kind == "direct"]
@@ -108,10 +99,15 @@ def direct_partners(threads: list[Thread], user: User) -> dict[int, User]:
     return {thread_id: person for thread_id, person in rows}
 
 
-def memberships(user: User) -> dict[int, ThreadMember]:
-    """The user's membership rows (read marks, mute) by thread id, in one query."""
-    rows = db.session.scalars(select(ThreadMember).where(ThreadMember.user_id == user.id))
-    return {row.thread_id: row for row in rows}
+def set_counted(thread_id: int, counted: bool) -> None:
+    """Whether the thread's unread messages count toward its members' totals, for every
+    member (not committed): the package owning the thread's kind says when that changes."""
+    db.session.execute(
+        update(ThreadMember)
+        .where(ThreadMember.thread_id == thread_id, ThreadMember.counted != counted)
+        .values(counted=counted)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def member_ids(thread: Thread) -> list[int]:
@@ -294,54 +290,6 @@ def readers(message: Message) -> list[User]:
             .order_by(User.display_name)
         )
     )
-
-
-def unread_counts(user: User) -> dict[int, int]:
-    """Unread messages by others in each of the user's chats, in one query."""
-    rows = db.session.execute(
-        select(ThreadMember.thread_id, func.count(Message.id))
-        .join(
-            Message,
-            (Message.thread_id == ThreadMember.thread_id)
-            & (Message.id > ThreadMember.last_read_id)
-            & (Message.author_id != user.id),
-        )
-        .where(ThreadMember.user_id == user.id)
-        .group_by(ThreadMember.thread_id)
-    )
-    return dict(rows.all())
-
-
-def unread_total(user: User) -> int:
-    """Unread messages by others in the user's chats that are not muted (the badge), leaving
-    out the chats of teams the user has left, and counting the chats of their teams they
-    never opened (no membership row yet: everything in them is unread). One query."""
-    teams = user.team_ids
-    by_others = Message.author_id != user.id
-    joined = (
-        select(func.count(Message.id))
-        .select_from(ThreadMember)
-        .join(Thread, Thread.id == ThreadMember.thread_id)
-        .join(
-            Message,
-            (Message.thread_id == ThreadMember.thread_id)
-            & (Message.id > ThreadMember.last_read_id)
-            & by_others,
-        )
-        .where(ThreadMember.user_id == user.id, ThreadMember.muted.is_(False))
-        .where((Thread.kind != "team") | Thread.team_id.in_(teams))
-    )
-    never_opened = (
-        select(func.count(Message.id))
-        .join(Thread, Thread.id == Message.thread_id)
-        .where(Thread.team_id.in_(teams), by_others)
-        .where(
-            ~select(ThreadMember.thread_id)
-            .where(ThreadMember.thread_id == Thread.id, ThreadMember.user_id == user.id)
-            .exists()
-        )
-    )
-    return db.session.scalar(select(joined.scalar_subquery() + never_opened.scalar_subquery()))
 
 
 def _clean(body: str, *, allow_empty: bool = False) -> str:

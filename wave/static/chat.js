@@ -56,13 +56,20 @@
       .then(function (data) {
         if (!data) return;
         document.querySelectorAll(".chat-badge").forEach(function (badge) {
-          badge.textContent = data.total;
+          badge.textContent = data.total > 99 ? "99+" : data.total; // the server stops at 100
           badge.hidden = !data.total;
         });
       })
       .catch(() => {});
   }, 250);
   const refreshList = debounce(() => htmx.trigger(body, "wave:chats"), 250);
+  // The list comes in pages: a live refresh asks for every row down to the last one shown,
+  // so that the pages opened with "Show more" stay open.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (evt.detail.elt.id !== "chat-list") return;
+    const rows = evt.detail.elt.querySelectorAll(":scope > li[data-key]");
+    if (rows.length) evt.detail.parameters.through = rows[rows.length - 1].dataset.key;
+  });
 
   function showNotice(data) {
     if (chat && String(data.thread_id) === chat.dataset.threadId && visible()) return;
