@@ -41,7 +41,8 @@ def counts(user: User, thread_ids) -> dict[int, int]:
 
 def total(user: User) -> int:
     """The total on the badge (see the module), at most BADGE_CAP. One query."""
-    return min(db.session.scalar(_statement("total"), _params(user)), BADGE_CAP)
+    found = db.session.scalar(_statement("total"), _params(user))
+    return min(int(found), BADGE_CAP)  # PostgreSQL sums counts as numeric
 
 
 def counted_counts(user: User) -> dict[int, int]:

@@ -34,10 +34,16 @@ class RequestThreads:
 
     def readable_ids(self, threads: list[Thread], user) -> set[int]:
         """Which of these request threads the user may read, in one query."""
-        rows = db.session.scalars(
-            select(ServiceRequest).where(ServiceRequest.thread_id.in_([t.id for t in threads]))
+        # The columns can_see reads, not whole requests (a page of them, texts and all).
+        rows = db.session.execute(
+            select(
+                ServiceRequest.thread_id,
+                ServiceRequest.assignee_id,
+                ServiceRequest.created_by_id,
+                ServiceRequest.team_id,
+            ).where(ServiceRequest.thread_id.in_([t.id for t in threads]))
         )
-        return {req.thread_id for req in rows if can_see(req, user)}
+        return {row.thread_id for row in rows if can_see(row, user)}
 
     def titles(self, threads: list[Thread]) -> dict[int, str]:
         """'#12 · Trash removal' for each thread, in one query."""
