@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import event, select
 
 from tests.builders import report
-from tests.conftest import token
 from wave.extensions import db
 from wave.messenger import chats, listing, unread
 from wave.messenger.models import Thread, ThreadMember
@@ -102,9 +101,7 @@ def test_a_live_refresh_keeps_the_pages_shown_and_follows_new_messages(
     assert following is not None and following.endswith(f"cursor={order[11]}")
 
 
-def test_a_finished_requests_discussion_leaves_the_total_and_keeps_its_row_count(
-    world, signed_in
-):
+def test_a_finished_requests_discussion_leaves_the_total_and_keeps_its_row_count(world, signed_in):
     active, finished = report(world), report(world, description="Leak")
     dina = signed_in(world.dina)
     for req in (active, finished):
