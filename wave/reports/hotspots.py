@@ -126,19 +126,19 @@ def _assets(f: Filters) -> list[Spot]:
 
 def _repeats(f: Filters) -> list[Repeat]:
     """Each request in the period next to the one before it at the same place and of the
-    same category (looking back 30 days before the period too), grouped by place."""
-    place_location = case((SR.c.asset_id.is_(None), SR.c.location_id))
+    same category (looking back 30 days before the period too), grouped by place; the top
+    20 groups are named."""
+    # A place is the asset's id negated, else the location's id: one sort key that is never
+    # NULL (PostgreSQL sorts tuples with NULLs in them much slower: every later column is
+    # found the slow way).
+    place = func.coalesce(-SR.c.asset_id, SR.c.location_id)
     sequence = (
         select(
-            SR.c.asset_id,
-            place_location.label("location_id"),
+            place.label("place"),
             SR.c.category_id,
             SR.c.created_at,
             func.lag(SR.c.created_at, type_=UTCDateTime)
-            .over(
-                partition_by=[SR.c.asset_id, place_location, SR.c.category_id],
-                order_by=[SR.c.created_at, SR.c.id],
-            )
+            .over(partition_by=[place, SR.c.category_id], order_by=[SR.c.created_at, SR.c.id])
             .label("previous_at"),
         )
         .where(
@@ -156,27 +156,29 @@ def _repeats(f: Filters) -> list[Repeat]:
         s.previous_at.is_not(None),
         seconds_between(s.created_at, s.previous_at) <= REPEAT_WITHIN.total_seconds(),
     )
+    repeats = func.count().filter(again)
     groups = (
         select(
-            s.asset_id,
-            s.location_id,
+            s.place,
             s.category_id,
             func.count().filter(in_period).label("requests"),
-            func.count().filter(again).label("repeats"),
+            repeats.label("repeats"),
             func.max(s.created_at).label("last_at"),
         )
-        .group_by(s.asset_id, s.location_id, s.category_id)
-        .having(func.count().filter(again) > 0)
+        .group_by(s.place, s.category_id)
+        .having(repeats > 0)
+        .order_by(*_ranking(s, repeats, func.count().filter(in_period), func.max(s.created_at)))
+        .limit(TOP)
         .subquery("groups")
     )
     g = groups.c
-    place = func.coalesce(_ASSET.c.location_id, g.location_id)
+    asset_id, location_id = case((g.place < 0, -g.place)), case((g.place > 0, g.place))
     query = (
         select(
-            g.asset_id,
-            g.location_id,
+            asset_id.label("asset_id"),
+            location_id.label("location_id"),
             func.coalesce(_ASSET.c.name, _LOCATION.c.name).label("place"),
-            case((g.asset_id.is_not(None), _LOCATION.c.name), else_=_PARENT.c.name).label("where"),
+            case((g.place < 0, _LOCATION.c.name), else_=_PARENT.c.name).label("where"),
             _SITE.c.name.label("site"),
             case(
                 (_GROUP.c.name.is_not(None), _GROUP.c.name + " → " + _CATEGORY.c.name),
@@ -187,16 +189,20 @@ def _repeats(f: Filters) -> list[Repeat]:
             g.last_at,
         )
         .select_from(
-            groups.outerjoin(_ASSET, _ASSET.c.id == g.asset_id)
-            .join(_LOCATION, _LOCATION.c.id == place)
+            groups.outerjoin(_ASSET, _ASSET.c.id == -g.place)
+            .join(_LOCATION, _LOCATION.c.id == func.coalesce(_ASSET.c.location_id, location_id))
             .outerjoin(_PARENT, _PARENT.c.id == _LOCATION.c.parent_id)
             .join(_SITE, _SITE.c.id == _LOCATION.c.site_id)
             .join(_CATEGORY, _CATEGORY.c.id == g.category_id)
             .outerjoin(_GROUP, _GROUP.c.id == _CATEGORY.c.parent_id)
         )
-        .order_by(g.repeats.desc(), g.requests.desc(), g.last_at.desc())
-        .limit(TOP)
+        .order_by(*_ranking(g, g.repeats, g.requests, g.last_at))
     )
     return [
         Repeat(**{**row._asdict(), "where": row.where or ""}) for row in db.session.execute(query)
     ]
+
+
+def _ranking(c, repeats, requests, last_at) -> list:
+    """Most repeats first, then most requests, the latest; place and category break ties."""
+    return [repeats.desc(), requests.desc(), last_at.desc(), c.place, c.category_id]

@@ -1,5 +1,6 @@
 """SQL that PostgreSQL and SQLite spell differently: the time between two moments,
-percentiles, and which bucket of a period a moment falls in. Same numbers on both.
+percentiles, which bucket of a period a moment falls in, a few ids to look up, and JSON kept
+as text. Same numbers on both.
 
 SQLite has no percentile function. `measured()` adds to a subquery, for each measure, its
 rank among the non-empty values of its group (row_number) and how many there are (count),
@@ -10,7 +11,19 @@ x[⌊k⌋]) (0-based). PostgreSQL uses percentile_cont itself.
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import (
+    JSON,
+    Float,
+    Integer,
+    and_,
+    any_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -48,6 +61,21 @@ def _seconds_sqlite(element, compiler, **kw):
     # julianday() keeps milliseconds; rounding to them removes the float noise of the days.
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
     return f"round((julianday({later}) - julianday({earlier})) * 86400.0, 3)"
+
+
+def among(column, ids):
+    """`column` is one of the ids a query selects. On PostgreSQL as = ANY(ARRAY(query)): the
+    ids are gathered first and looked up by index, where IN (query) would be planned on a
+    guess of how many there are — and for the few late completions (conditions.py) the guess
+    is a quarter of the table, so it would scan one."""
+    if is_postgres():
+        return column == any_(func.array(ids.scalar_subquery()))
+    return column.in_(ids)
+
+
+def json_of(text):
+    """A JSON document given as text (to count equal documents once: JSON has no equality)."""
+    return cast(text, JSON) if is_postgres() else type_coerce(text, JSON)
 
 
 # --------------------------------------------------------------------------- percentiles

@@ -3,7 +3,7 @@ tenant organisations)."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wave.auth.models import Team, User
@@ -101,7 +101,23 @@ class ServiceRequest(db.Model):
         Index("ix_service_requests_next_due_at_id", "next_due_at", "id"),
         Index("ix_service_requests_response_due_at", "response_due_at"),
         Index("ix_service_requests_resolution_due_at", "resolution_due_at"),
-        Index("ix_service_requests_resolved_at", "resolved_at"),  # reports: completed in a period
+        # Reports: completed in a period, and which of those were created before it.
+        Index(
+            "ix_service_requests_resolved_at_created_at",
+            "resolved_at",
+            "created_at",
+            postgresql_include=["id"],
+        ),
+        # Reports on PostgreSQL: the period's requests with every column the figures read.
+        Index(
+            "ix_service_requests_reports",
+            "created_at",
+            postgresql_include=(
+                "id status source site_id category_id location_id asset_id team_id assignee_id "
+                "created_by_id first_response_at resolved_at closed_at response_due_at "
+                "resolution_due_at rating"
+            ).split(),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,6 +211,13 @@ class RequestEvent(db.Model):
         Index("ix_request_events_request_id_id", "request_id", "id"),
         # Reports: labor and reopenings in a period.
         Index("ix_request_events_kind_created_at", "kind", "created_at"),
+        Index(
+            "ix_request_events_reports",
+            "kind",
+            "created_at",
+            postgresql_include=["request_id", "data"],
+            postgresql_where=text("kind IN ('labor', 'reopened')"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

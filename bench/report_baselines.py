@@ -1,0 +1,399 @@
+"""The best hand-written PostgreSQL for each report's figures: the baseline the reports
+benchmark measures Wave's statements against (issue 6).
+
+Each BASELINES[name](f) runs inside an app context on PostgreSQL and returns the same value
+as wave.reports.figures.<name>(f), so `same(name, wave_result, baseline_result)` checks
+them (floats to 1e-6 relative). Definitions: the docstring of wave/reports/__init__.py.
+
+Written as an expert would for exactly these figures and the indexes Wave has, after
+reading EXPLAIN (ANALYZE, BUFFERS) on the million-request database (bench/reports_notes.md):
+- the period's requests are those created in it (a range of the index on created_at, which
+  carries every column the figures read) and the few completed in it but created
+  otherwise (by id, from the index on (resolved_at, created_at)), never an OR of the two;
+- summary and scorecard are one statement each; percentiles are percentile_cont over an
+  array of fractions (one sort per measure);
+- hot spots are one statement: the period's rows are read once for all three lists;
+- labor entries are counted by their JSON text before any is parsed.
+"""
+
+import math
+from dataclasses import fields, is_dataclass
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from wave.extensions import db
+from wave.reports.figures import BACKLOG_DAYS, ScoreRow, Summary, Trend, _bucket_days
+from wave.reports.filters import Filters, midnight
+from wave.reports.hotspots import REPEAT_WITHIN, TOP, Hotspots, Repeat, Spot
+from wave.requests.models import OPEN_STATUSES
+
+SETTINGS: list[str] = []
+"""Session settings for the baselines' transactions, e.g. "SET LOCAL jit = off". None by
+default: Wave cannot issue them without a statement more per report (which the query-count
+test pins), so both sides run with the connection's settings (bench/reports_notes.md)."""
+
+
+def run(sql: str, params: dict):
+    """The statement's rows. With SETTINGS, in a transaction of their own: the session is
+    rolled back afterwards, so that SET LOCAL lasts no longer."""
+    if not SETTINGS:
+        return db.session.execute(text(sql), params).all()
+    for setting in SETTINGS:
+        db.session.execute(text(setting))
+    try:
+        return db.session.execute(text(sql), params).all()
+    finally:
+        db.session.rollback()
+
+
+def scope(f: Filters, r: str = "r") -> tuple[str, dict]:
+    """The filters besides the period, as SQL on alias `r`, and their parameters."""
+    where, params = [], {}
+    for column, value in (
+        ("site_id", f.site_id),
+        ("team_id", f.team_id),
+        ("assignee_id", f.assignee_id),
+        ("source", f.source),
+    ):
+        if value:
+            where.append(f"{r}.{column} = :{column}")
+            params[column] = value
+    if f.category_ids:
+        where.append(f"{r}.category_id = ANY(:category_ids)")
+        params["category_ids"] = list(f.category_ids)
+    return "".join(f" AND {w}" for w in where), params
+
+
+def _params(f: Filters, **more) -> dict:
+    return {"start": f.start, "end": f.end, "now": f.now, **more}
+
+
+def _float(value):
+    return float(value) if value is not None else None
+
+
+# --------------------------------------------------------------------------- summary
+PERIOD_ROWS = """
+  SELECT {columns}, true AS c, r.resolved_at >= :start AND r.resolved_at < :end AS d
+  FROM service_requests r WHERE r.created_at >= :start AND r.created_at < :end {scope}
+  UNION ALL
+  SELECT {columns}, false, true
+  FROM service_requests r WHERE r.id = ANY(ARRAY(
+    SELECT id FROM service_requests
+    WHERE resolved_at >= :start AND resolved_at < :end AND created_at < :start
+    UNION ALL
+    SELECT id FROM service_requests
+    WHERE resolved_at >= :start AND resolved_at < :end AND created_at >= :end)) {scope}
+"""
+"""Requests created in the period, then those completed in it but created before (or, with
+a wrong clock, after) it (c: created in the period, d: completed in it): two index ranges
+instead of an OR. The few late ones are found by id, as an array, because the planner
+expects a quarter of the table there (it takes the two ranges as independent) and would
+scan all earlier requests."""
+
+COLUMNS = (
+    "r.id, r.assignee_id, r.created_by_id, r.created_at, r.first_response_at, r.resolved_at, "
+    "r.closed_at, r.response_due_at, r.resolution_due_at, r.rating"
+)
+
+COUNTS = """
+    count(*) FILTER (WHERE d) AS done,
+    count(*) FILTER (WHERE c AND response_due_at IS NOT NULL AND (first_response_at IS NOT NULL
+                     OR response_due_at <= coalesce(closed_at, :now))) AS response_due,
+    count(*) FILTER (WHERE c AND first_response_at <= response_due_at) AS response_met,
+    count(*) FILTER (WHERE d AND resolution_due_at IS NOT NULL) AS resolution_due,
+    count(*) FILTER (WHERE d AND resolved_at <= resolution_due_at) AS resolution_met,
+    avg(rating) FILTER (WHERE d) AS rating,
+    count(rating) FILTER (WHERE d) AS rated,
+    count(*) FILTER (WHERE d AND assignee_id = created_by_id) AS initiative"""
+
+SUMMARY = """
+SELECT p.*, o.*, l.labor FROM (
+  SELECT count(*) FILTER (WHERE c) AS created, {counts},
+    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+        ORDER BY date_part('epoch', first_response_at - created_at)) FILTER (WHERE c)
+      AS reaction,
+    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+        ORDER BY date_part('epoch', resolved_at - created_at)) FILTER (WHERE d)
+      AS resolution,
+    count(*) FILTER (WHERE d AND id IN (
+        SELECT request_id FROM request_events WHERE kind = 'reopened')) AS reopened
+  FROM ({period}) period
+) p, (
+  SELECT
+    count(*) FILTER (WHERE r.status <> 'on_hold' AND r.next_due_at <= :now
+                     OR r.status = 'on_hold' AND r.resolution_due_at <= r.hold_started_at)
+      AS overdue,
+    {ages}
+  FROM service_requests r
+  WHERE r.status = ANY(:open) {scope}
+) o, ({labor}) l
+"""
+
+
+def _labor(f: Filters, by_assignee: bool = False) -> str:
+    """Labor entries made in the period on matching requests (per assignee: of the
+    requests with an assignee). The entries are counted by their JSON text first, so each
+    distinct text (a few dozen) is parsed once rather than every entry."""
+    where, _ = scope(f)
+    period = "e.kind = 'labor' AND e.created_at >= :start AND e.created_at < :end"
+    minutes = "coalesce(sum((e.data::json ->> 'minutes')::int * e.n), 0) AS labor"
+    if by_assignee:
+        return (
+            f"SELECT e.assignee_id, {minutes} FROM ("
+            f"SELECT r.assignee_id, e.data::text AS data, count(*) AS n FROM request_events e "
+            f"JOIN service_requests r ON r.id = e.request_id "
+            f"WHERE {period} AND r.assignee_id IS NOT NULL{where} GROUP BY 1, 2"
+            f") e GROUP BY e.assignee_id"
+        )
+    if where:
+        period += f" AND e.request_id IN (SELECT r.id FROM service_requests r WHERE true{where})"
+    return (
+        f"SELECT {minutes} FROM ("
+        f"SELECT e.data::text AS data, count(*) AS n FROM request_events e WHERE {period} "
+        f"GROUP BY 1) e"
+    )
+
+
+def summary(f: Filters) -> Summary:
+    where, params = scope(f)
+    limits = {f"limit{i}": f.now - timedelta(days=d) for i, d in enumerate(BACKLOG_DAYS)}
+    last = len(BACKLOG_DAYS) - 1
+    ages = ["count(*) FILTER (WHERE r.created_at > :limit0) AS age_0"]
+    ages += [
+        f"count(*) FILTER (WHERE r.created_at <= :limit{i} AND r.created_at > :limit{i + 1})"
+        f" AS age_{i + 1}"
+        for i in range(last)
+    ]
+    ages.append(f"count(*) FILTER (WHERE r.created_at <= :limit{last}) AS age_{last + 1}")
+    sql = SUMMARY.format(
+        counts=COUNTS,
+        period=PERIOD_ROWS.format(columns=COLUMNS, scope=where),
+        scope=where,
+        ages=",\n    ".join(ages),
+        labor=_labor(f),
+    )
+    row = run(sql, _params(f, open=list(OPEN_STATUSES), **limits, **params))[0]
+    reaction, resolution = row.reaction or (None, None), row.resolution or (None, None)
+    return Summary(
+        created=row.created,
+        completed=row.done,
+        overdue=row.overdue,
+        response_due=row.response_due,
+        response_met=row.response_met,
+        resolution_due=row.resolution_due,
+        resolution_met=row.resolution_met,
+        reaction_median=reaction[0],
+        reaction_p90=reaction[1],
+        resolution_median=resolution[0],
+        resolution_p90=resolution[1],
+        labor=int(row.labor),
+        rating=_float(row.rating),
+        rated=row.rated,
+        reopened=row.reopened,
+        initiative=row.initiative,
+        backlog=[getattr(row, f"age_{i}") for i in range(len(BACKLOG_DAYS) + 1)],
+    )
+
+
+# --------------------------------------------------------------------------- trend
+TREND = """
+SELECT n, sum(created), sum(completed) FROM (
+  SELECT width_bucket(r.created_at, {edges}) AS n, count(*) AS created, 0 AS completed
+  FROM service_requests r WHERE r.created_at >= :start AND r.created_at < :end {scope}
+  GROUP BY 1
+  UNION ALL
+  SELECT width_bucket(r.resolved_at, {edges}), 0, count(*) FROM {completed} GROUP BY 1
+) b GROUP BY n
+"""
+"""Completed work straight from the index on resolved_at; with a filter, from the period's
+requests (the index on created_at carries the filtered columns)."""
+
+
+def trend(f: Filters) -> Trend:
+    where, params = scope(f)
+    firsts = _bucket_days(f)
+    edges = [midnight(day, f.timezone) for day in firsts[1:]]
+    completed = "service_requests r WHERE r.resolved_at >= :start AND r.resolved_at < :end"
+    if where:
+        period = PERIOD_ROWS.format(columns="r.resolved_at", scope=where)
+        completed = f"({period}) r WHERE d"
+    sql = TREND.format(edges="CAST(:edges AS timestamptz[])", scope=where, completed=completed)
+    rows = run(sql, _params(f, edges=edges, **params))
+    counted = {n: (int(c), int(d)) for n, c, d in rows}
+    return Trend(f.weekly, [(day, *counted.get(i, (0, 0))) for i, day in enumerate(firsts)])
+
+
+# --------------------------------------------------------------------------- scorecard
+SCORECARD = """
+WITH period AS (
+  SELECT assignee_id, {counts}
+  FROM ({period}) r GROUP BY assignee_id
+), times AS (
+  SELECT assignee_id, percentile_cont(0.5) WITHIN GROUP (
+      ORDER BY date_part('epoch', resolved_at - created_at)) AS median
+  FROM ({period}) r WHERE d
+  GROUP BY assignee_id
+), late AS (
+  SELECT r.assignee_id, count(*) AS overdue FROM service_requests r
+  WHERE r.status = ANY(:open) AND r.assignee_id IS NOT NULL {scope}
+    AND (r.status <> 'on_hold' AND r.next_due_at <= :now
+         OR r.status = 'on_hold' AND r.resolution_due_at <= r.hold_started_at)
+  GROUP BY r.assignee_id
+), labor AS ({labor})
+SELECT u.id, u.display_name, u.archived_at IS NOT NULL AS archived,
+  coalesce(p.done, 0) AS done, coalesce(late.overdue, 0) AS overdue,
+  coalesce(p.response_due, 0) AS response_due, coalesce(p.response_met, 0) AS response_met,
+  coalesce(p.resolution_due, 0) AS resolution_due,
+  coalesce(p.resolution_met, 0) AS resolution_met, t.median,
+  coalesce(labor.labor, 0) AS labor, p.rating, coalesce(p.rated, 0) AS rated,
+  coalesce(p.initiative, 0) AS initiative
+FROM (SELECT assignee_id FROM period UNION SELECT assignee_id FROM late
+      UNION SELECT assignee_id FROM labor) people
+JOIN users u ON u.id = people.assignee_id
+LEFT JOIN period p ON p.assignee_id = people.assignee_id
+LEFT JOIN times t ON t.assignee_id = people.assignee_id
+LEFT JOIN late ON late.assignee_id = people.assignee_id
+LEFT JOIN labor ON labor.assignee_id = people.assignee_id
+ORDER BY u.display_name, u.id
+"""
+
+
+def scorecard(f: Filters) -> list[ScoreRow]:
+    where, params = scope(f)
+    assigned = where + " AND r.assignee_id IS NOT NULL"
+    sql = SCORECARD.format(
+        counts=COUNTS,
+        period=PERIOD_ROWS.format(columns=COLUMNS, scope=assigned),
+        scope=where,
+        labor=_labor(f, by_assignee=True),
+    )
+    return [
+        ScoreRow(
+            user_id=r.id,
+            name=r.display_name,
+            archived=r.archived,
+            done=r.done,
+            overdue=r.overdue,
+            response_due=r.response_due,
+            response_met=r.response_met,
+            resolution_due=r.resolution_due,
+            resolution_met=r.resolution_met,
+            resolution_median=r.median,
+            labor=int(r.labor),
+            rating=_float(r.rating),
+            rated=r.rated,
+            initiative=r.initiative,
+        )
+        for r in run(sql, _params(f, open=list(OPEN_STATUSES), **params))
+    ]
+
+
+# --------------------------------------------------------------------------- hot spots
+HOTSPOTS = """
+WITH rows AS {materialized} (
+  SELECT r.id, r.location_id, r.asset_id, coalesce(-r.asset_id, r.location_id) AS place,
+         r.category_id, r.created_at, r.status = ANY(:open) AS open
+  FROM service_requests r
+  WHERE r.created_at >= :look_back AND r.created_at < :end
+    AND (r.asset_id IS NOT NULL OR r.location_id IS NOT NULL) {scope}
+), by_location AS (
+  SELECT location_id AS id, count(*) AS requests, count(*) FILTER (WHERE open) AS open
+  FROM rows WHERE created_at >= :start AND location_id IS NOT NULL GROUP BY location_id
+), by_asset AS (
+  SELECT asset_id AS id, count(*) AS requests, count(*) FILTER (WHERE open) AS open
+  FROM rows WHERE created_at >= :start AND asset_id IS NOT NULL GROUP BY asset_id
+), groups AS (
+  SELECT place, category_id, count(*) FILTER (WHERE created_at >= :start) AS requests,
+         count(*) FILTER (WHERE again) AS repeats, max(created_at) AS last_at
+  FROM (
+    SELECT place, category_id, created_at, created_at >= :start
+           AND lag(created_at) OVER (PARTITION BY place, category_id ORDER BY created_at, id)
+               >= created_at - :within * interval '1 second' AS again
+    FROM rows
+  ) sequence
+  GROUP BY place, category_id HAVING count(*) FILTER (WHERE again) > 0
+  ORDER BY repeats DESC, requests DESC, last_at DESC, place, category_id LIMIT :top
+)
+(SELECT 'location' AS kind, l.id, loc.name, coalesce(parent.name, '') AS "where",
+        s.name AS site, l.requests, l.open, NULL::int AS location_id, NULL AS category,
+        NULL::int AS repeats, NULL::timestamptz AS last_at, 0 AS rank
+ FROM by_location l JOIN locations loc ON loc.id = l.id
+ LEFT JOIN locations parent ON parent.id = loc.parent_id JOIN sites s ON s.id = loc.site_id
+ ORDER BY l.requests DESC, loc.name, l.id LIMIT :top)
+UNION ALL
+(SELECT 'asset', a.id, asset.name, loc.name, s.name, a.requests, a.open, NULL, NULL, NULL,
+        NULL, 0
+ FROM by_asset a JOIN assets asset ON asset.id = a.id JOIN locations loc
+   ON loc.id = asset.location_id JOIN sites s ON s.id = asset.site_id
+ ORDER BY a.requests DESC, asset.name, a.id LIMIT :top)
+UNION ALL
+SELECT 'repeat', -nullif(least(g.place, 0), 0), coalesce(asset.name, loc.name),
+       CASE WHEN g.place < 0 THEN loc.name ELSE coalesce(parent.name, '') END,
+       s.name, g.requests, NULL, nullif(greatest(g.place, 0), 0),
+       CASE WHEN cg.name IS NOT NULL THEN cg.name || ' → ' || c.name ELSE c.name END,
+       g.repeats, g.last_at,
+       row_number() OVER (ORDER BY g.repeats DESC, g.requests DESC, g.last_at DESC, g.place,
+                          g.category_id)
+FROM groups g LEFT JOIN assets asset ON asset.id = -g.place
+JOIN locations loc ON loc.id = coalesce(asset.location_id, g.place)
+LEFT JOIN locations parent ON parent.id = loc.parent_id JOIN sites s ON s.id = loc.site_id
+JOIN categories c ON c.id = g.category_id LEFT JOIN categories cg ON cg.id = c.parent_id
+"""
+"""The period's rows (and 30 days before, for repeats) are read once; a place is an asset's
+id negated, else the location's id: one sort key that is never NULL (a sort of tuples with
+NULLs in them reads every later column the slow way)."""
+
+
+def hotspots(f: Filters, materialized: str = "MATERIALIZED") -> Hotspots:
+    where, params = scope(f)
+    sql = HOTSPOTS.format(scope=where, materialized=materialized)
+    rows = run(
+        sql,
+        _params(
+            f, look_back=f.start - REPEAT_WITHIN, within=REPEAT_WITHIN.total_seconds(), top=TOP,
+            open=list(OPEN_STATUSES), **params,
+        ),
+    )  # fmt: skip
+    result = Hotspots()
+    for r in sorted(rows, key=lambda r: r.rank):
+        if r.kind == "repeat":
+            result.repeats.append(
+                Repeat(
+                    r.id,
+                    r.location_id,
+                    r.name,
+                    r.where,
+                    r.site,
+                    r.category,
+                    r.requests,
+                    r.repeats,
+                    r.last_at,
+                )
+            )
+        else:
+            spot = Spot(r.id, r.name, r.where, r.site, r.requests, r.open)
+            (result.locations if r.kind == "location" else result.assets).append(spot)
+    return result
+
+
+BASELINES = {"summary": summary, "trend": trend, "scorecard": scorecard, "hotspots": hotspots}
+
+
+# --------------------------------------------------------------------------- comparing
+def same(name: str, a, b) -> bool:
+    """Whether two results of report `name` agree: exactly, floats to 1e-6 relative."""
+    return _same(a, b)
+
+
+def _same(a, b) -> bool:
+    if is_dataclass(a) and type(a) is type(b):
+        return all(_same(getattr(a, x.name), getattr(b, x.name)) for x in fields(a))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return False
+        return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+    return a == b
