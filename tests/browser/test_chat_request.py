@@ -87,7 +87,8 @@ def test_a_photo_in_the_team_chat_becomes_a_request_and_its_card_follows_the_tak
 
     # Olga turns it into a request in two taps: "→ Request" on the message, then "Create
     # request" with what is prefilled (the team's category, the message's text, anyone in the
-    # team); only the place is hers to choose, as no request came from this chat or her yet.
+    # team); only the place is hers to find and tap, as no request came from this chat or her
+    # yet.
     to_request = photo_message.get_by_role("link", name="→ Request")
     expect(to_request).to_be_visible()
     to_request.tap()
@@ -104,7 +105,16 @@ def test_a_photo_in_the_team_chat_becomes_a_request_and_its_card_follows_the_tak
     assert category_name in ("Trash removal", "Wet cleaning")  # the Cleaning team's own
     expect(form.locator("textarea[name=description]")).to_have_value("Overflowing, see photo")
     expect(form.locator("select[name=assignee] option:checked")).to_have_text("Anyone in the team")
-    form.locator("select[name=place]").select_option(label="Test Tower · Floor 1 · 101 Office")
+    # The place she finds by a part of its name, typed the way a thumb does, and taps it; the
+    # form page stays (the choices come as a fragment, no reload).
+    olga.evaluate("() => { window.__waveMarker = 'still here'; }")
+    form.get_by_role("searchbox", name="Find a place").press_sequentially("offi", delay=60)
+    room = form.locator("label.place-choice", has_text="101 Office")
+    expect(room).to_be_visible(**LIVE)
+    expect(form.get_by_role("radio")).to_have_count(1)  # the printer is not named so
+    room.tap()
+    expect(room.get_by_role("radio")).to_be_checked()
+    assert_not_reloaded(olga)
     form.get_by_role("button", name="Create request").tap()
     olga.wait_for_url(re.compile(r"/chats/\d+$"))
     connected(olga)

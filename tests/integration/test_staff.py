@@ -295,9 +295,11 @@ def test_work_photos_are_stored_and_served_to_staff(world, signed_in):
 def test_desk_enters_a_request_for_a_caller(world, signed_in):
     dina = signed_in(world.dina)
     page = dina.get("/requests/new").get_data(True)
-    assert "101 Office" in page and "Printer P1" in page
+    found = dina.get("/places/find", query_string={"place_query": "printer"}).get_data(True)
+    assert f'name="place" value="a{world.printer.id}"' in found and "Printer P1" in found
     data = {
         "csrf_token": csrf_from(page),
+        "place_query": "printer",
         "place": f"a{world.printer.id}",
         "category": str(world.printer_problem.id),
         "description": "Caller: paper jam",
@@ -316,6 +318,7 @@ def test_desk_enters_a_request_for_a_caller(world, signed_in):
     )
     bad = dina.post("/requests/new", data={**data, "description": "", "submission_key": "x2"})
     assert bad.status_code == 422 and "Petra" in bad.get_data(True)
+    assert f'value="a{world.printer.id}" checked' in bad.get_data(True)
 
 
 def test_staff_cannot_enter_desk_requests(world, signed_in):

@@ -18,9 +18,9 @@ from wave.auth.access import staff_required
 from wave.extensions import db, htmx
 from wave.requests import from_chat, lifecycle
 from wave.requests.access import can_see
-from wave.requests.forms import ActionForm
+from wave.requests.forms import ActionForm, PlaceMixin
 from wave.requests.models import Category, ServiceRequest
-from wave.requests.places import parse_place, place_choices
+from wave.requests.places import offered, parse_place
 from wave.requests.services import ActionError
 from wave.web.forms import WaveForm
 
@@ -29,13 +29,12 @@ bp = Blueprint("from_chat", __name__)
 _CHAT_PATHS = {"chats.thread": "/chats/{thread_id}", "chats.direct": "/chats/direct/{user_id}"}
 
 
-class FromMessageForm(WaveForm):
+class FromMessageForm(PlaceMixin, WaveForm):
     category = SelectField(
         _l("What is it?"),
         coerce=int,
         validators=[DataRequired(message=_l("Choose what the problem is about."))],
     )
-    place = SelectField(_l("Where?"), validators=[DataRequired(message=_l("Choose the place."))])
     description = TextAreaField(
         _l("What is wrong?"),
         validators=[
@@ -59,6 +58,8 @@ def new(message_id):
         return _page(message, thread, _prefilled(message, thread), None)
     form = FromMessageForm()
     _offer(form, thread)
+    if form.finding():  # the place picker's "Find" without JavaScript: nothing is created
+        return _page(message, thread, form, None)
     if not form.validate_on_submit():
         return _page(message, thread, form, None, 422)
     location, asset = parse_place(form.place.data)
@@ -94,9 +95,6 @@ def _offer(form, thread) -> int | None:
     form.category.choices = [SelectChoice(0, _("Choose…"))] + [
         SelectChoice(cid, name, optgroup=group) for cid, name, group in categories
     ]
-    form.place.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(value, label) for value, label in place_choices()
-    ]
     people = [
         SelectChoice(u.id, _("Me") if u.id == current_user.id else u.display_name)
         for u in from_chat.members(thread)
@@ -108,6 +106,8 @@ def _offer(form, thread) -> int | None:
 
 def _page(message, thread, form, existing, status=200):
     context = {"message": message, "thread": thread, "form": form, "existing": existing}
+    if form is not None:
+        context["places"] = offered(form.place_query.data or "", form.place.data)
     context["existing_visible"] = existing is not None and can_see(existing, current_user)
     return render_template("requests/from_message.html", **context), status
 

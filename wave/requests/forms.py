@@ -2,6 +2,7 @@
 
 import uuid
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -13,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation
 
 from wave.files.images import (
     PhotoError,
@@ -24,6 +25,7 @@ from wave.files.images import (
 )
 from wave.files.models import Attachment
 from wave.requests.labels import PRIORITY
+from wave.requests.places import place_by_value
 from wave.web.forms import WaveForm
 
 _EMAIL = Regexp(
@@ -48,6 +50,26 @@ class ContactMixin:
             "phone": (self.phone.data or "").strip(),
             "email": (self.email.data or "").strip(),
         }
+
+
+class PlaceMixin:
+    """The place of a request typed in by staff, found by name (requests/_place_picker.html).
+
+    The picker's "Find" button posts the form to show the matches of `place_query` without
+    JavaScript; a view tells that post by `FIND` in the form data and creates nothing."""
+
+    FIND = "find_place"
+    place = StringField(_l("Where?"), validators=[DataRequired(message=_l("Choose the place."))])
+    place_query = StringField(_l("Find a place"), validators=[Optional(), Length(max=120)])
+
+    def validate_place(self, field):
+        field.place = place_by_value(field.data)
+        if field.place is None:
+            raise StopValidation(_l("This place is not in use. Please choose another one."))
+
+    def finding(self) -> bool:
+        """The post is the "Find" button's: show the matches, validate and create nothing."""
+        return self.FIND in request.form
 
 
 class ReportForm(ContactMixin, WaveForm):
@@ -99,15 +121,12 @@ class ReportForm(ContactMixin, WaveForm):
 
     def validate_category(self, field):
         if field.data == 0:
-            from wtforms.validators import StopValidation
-
             raise StopValidation(_l("Choose what the problem is about."))
 
 
-class DeskForm(ReportForm):
+class DeskForm(PlaceMixin, ReportForm):
     """A request typed in by the desk for a caller."""
 
-    place = SelectField(_l("Where?"), validators=[DataRequired(message=_l("Choose the place."))])
     priority = SelectField(_l("Priority"), choices=choices(PRIORITY.items()), default="normal")
     name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=120)])
 
