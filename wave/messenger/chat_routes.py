@@ -191,10 +191,12 @@ def _info_context(chat, add_form=None, error=None, members=None) -> dict:
 def _colleague_choices(exclude=()) -> list[tuple[int, str]]:
     """Active colleagues other than the asker (and `exclude`), by name."""
     skip = {current_user.id, *exclude}
-    people = db.session.scalars(
-        select(User).where(User.archived_at.is_(None)).order_by(User.display_name)
+    people = db.session.execute(  # two columns: on every chat list, for the group form
+        select(User.id, User.display_name)
+        .where(User.archived_at.is_(None))
+        .order_by(User.display_name)
     )
-    return [(u.id, u.display_name) for u in people if u.id not in skip]
+    return [(user_id, name) for user_id, name in people if user_id not in skip]
 
 
 def _people(ids) -> list[User]:
