@@ -111,7 +111,7 @@ _SPEC = {
     "resolution_minutes:i",
     "threads": "id:i kind:s title:s created_at:t created_by_id:i team_id:i direct_key:s "
     "last_message_id:i",
-    "thread_members": "thread_id:i user_id:i joined_at:t last_read_id:i muted:b",
+    "thread_members": "thread_id:i user_id:i joined_at:t last_read_id:i muted:b counted:b",
     "chat_categories": "thread_id:i category_id:i",
     "messages": "id:i thread_id:i author_id:i kind:s body:s client_id:s reply_to_id:i "
     "request_id:i created_at:t edited_at:t",
@@ -875,12 +875,12 @@ class History:
             times.append(t)
             ids.append(m.id)
 
-    def _thread(self, thread_id, created, messages, readers):
+    def _thread(self, thread_id, created, messages, readers, counted):
         last = max((m.id for m in messages), default=None)
         self.sink.add("threads", (thread_id, "request", None, created, None, None, None, last))
         for user, (joined, own) in readers.items():
             read = last if self.rng.random() < 0.6 else own[-1].id
-            self.sink.add("thread_members", (thread_id, user, joined, read, False))
+            self.sink.add("thread_members", (thread_id, user, joined, read, False, counted))
 
     def firing(self, request_id: int, key: str, t: float):
         self.sink.add("sla_firings", (request_id, key, t))
@@ -1276,7 +1276,8 @@ class History:
             if t <= now:
                 self._chatter(t, item.team, site, req["lang"])
         last = max([t0] + [p[0] for p in plan if p[0] <= now])
-        self.push(last, THREAD, (thread_id, t0, messages, readers))
+        finished = status in ("closed", "cancelled")  # its discussion leaves the chat badge
+        self.push(last, THREAD, (thread_id, t0, messages, readers, not finished))
 
         response_due = req["response_due"]
         if status not in OPEN or status == "on_hold":
@@ -1451,7 +1452,7 @@ class History:
                 read = ids[seen - 1] if seen else 0
                 joined = max(created, person.since)
                 self.sink.add(
-                    "thread_members", (thread, user_id, joined, read, rng.random() < 0.05)
+                    "thread_members", (thread, user_id, joined, read, rng.random() < 0.05, True)
                 )
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bench import generate_requests as generator
 from wave.extensions import db
-from wave.messenger.models import Message, Thread
+from wave.messenger.models import Message, Thread, ThreadMember
 from wave.requests import due
 from wave.requests.models import OPEN_STATUSES, RequestEvent, ServiceRequest
 
@@ -181,6 +181,16 @@ def test_messages_belong_to_the_threads_they_discuss(history):
             source = messages[req.source_message_id]
             assert threads[source.thread_id].kind == "team" and source.request_id == req.id
             assert req.submission_key == f"msg:{source.id}"
+
+
+def test_finished_requests_discussions_leave_the_chat_badge(history):
+    """thread_members.counted, as Wave keeps it: false in a closed or cancelled request's
+    discussion, true everywhere else."""
+    requests, _events = history
+    finished = {r.thread_id for r in requests if r.status in ("closed", "cancelled")}
+    rows = db.session.execute(sa.select(ThreadMember.thread_id, ThreadMember.counted)).all()
+    assert rows and finished
+    assert all(counted == (thread_id not in finished) for thread_id, counted in rows)
 
 
 def test_foreign_keys_hold(generated):
