@@ -60,7 +60,8 @@ class PlaceMixin:
 
     FIND = "find_place"
     place = StringField(_l("Where?"), validators=[DataRequired(message=_l("Choose the place."))])
-    place_query = StringField(_l("Find a place"), validators=[Optional(), Length(max=120)])
+    place_query = StringField(_l("Find a place"))
+    """What was typed to find it; kept with the form, never an error (a long one is cut)."""
 
     def validate_place(self, field):
         field.place = place_by_value(field.data)
