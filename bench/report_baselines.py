@@ -12,7 +12,7 @@ reading EXPLAIN (ANALYZE, BUFFERS) on the million-request database (bench/report
   otherwise (by id, from the index on (resolved_at, created_at)), never an OR of the two;
 - summary and scorecard are one statement each; percentiles are percentile_cont over an
   array of fractions (one sort per measure);
-- hot spots are one statement: the period's rows are read once for all three lists;
+- hot spots are one statement for the three lists;
 - labor entries are counted by their JSON text before any is parsed.
 """
 
@@ -318,13 +318,14 @@ WITH rows AS {materialized} (
 )
 (SELECT 'location' AS kind, l.id, loc.name, coalesce(parent.name, '') AS "where",
         s.name AS site, l.requests, l.open, NULL::int AS location_id, NULL AS category,
-        NULL::int AS repeats, NULL::timestamptz AS last_at, 0 AS rank
+        NULL::int AS repeats, NULL::timestamptz AS last_at,
+        row_number() OVER (ORDER BY l.requests DESC, loc.name, l.id) AS rank
  FROM by_location l JOIN locations loc ON loc.id = l.id
  LEFT JOIN locations parent ON parent.id = loc.parent_id JOIN sites s ON s.id = loc.site_id
  ORDER BY l.requests DESC, loc.name, l.id LIMIT :top)
 UNION ALL
 (SELECT 'asset', a.id, asset.name, loc.name, s.name, a.requests, a.open, NULL, NULL, NULL,
-        NULL, 0
+        NULL, row_number() OVER (ORDER BY a.requests DESC, asset.name, a.id)
  FROM by_asset a JOIN assets asset ON asset.id = a.id JOIN locations loc
    ON loc.id = asset.location_id JOIN sites s ON s.id = asset.site_id
  ORDER BY a.requests DESC, asset.name, a.id LIMIT :top)
@@ -341,12 +342,13 @@ JOIN locations loc ON loc.id = coalesce(asset.location_id, g.place)
 LEFT JOIN locations parent ON parent.id = loc.parent_id JOIN sites s ON s.id = loc.site_id
 JOIN categories c ON c.id = g.category_id LEFT JOIN categories cg ON cg.id = c.parent_id
 """
-"""The period's rows (and 30 days before, for repeats) are read once; a place is an asset's
-id negated, else the location's id: one sort key that is never NULL (a sort of tuples with
-NULLs in them reads every later column the slow way)."""
+"""One statement for the three lists. The period's rows (and 30 days before, for repeats) are
+read from the index once per list: cheaper than keeping them (MATERIALIZED) for all three.
+A place is an asset's id negated, else the location's id: one sort key that is never NULL
+(a sort of tuples with NULLs in them reads every later column the slow way)."""
 
 
-def hotspots(f: Filters, materialized: str = "MATERIALIZED") -> Hotspots:
+def hotspots(f: Filters, materialized: str = "NOT MATERIALIZED") -> Hotspots:
     where, params = scope(f)
     sql = HOTSPOTS.format(scope=where, materialized=materialized)
     rows = run(

@@ -32,11 +32,13 @@ def within(column, f: Filters):
 
 
 def created(c, f):
-    return within(c.created_at, f)
+    """Created in the period; read from the flag where rows carry one (figures.py), which is
+    cheaper than comparing for each of the dozen figures that ask."""
+    return c.is_created if "is_created" in c else within(c.created_at, f)
 
 
 def completed(c, f):
-    return within(c.resolved_at, f)
+    return c.is_completed if "is_completed" in c else within(c.resolved_at, f)
 
 
 def completed_otherwise(f: Filters):

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import (
+    Boolean,
     Text,
     and_,
     case,
     cast,
     func,
+    literal,
     literal_column,
     select,
     true,
@@ -73,11 +75,19 @@ _PERIOD_COLUMNS = (
 
 def _period_requests(f: Filters, where=()):
     """Requests created or completed in the period, as a subquery: those created in it, then
-    those completed in it but created otherwise."""
+    those completed in it but created otherwise; flagged is_created and is_completed."""
     columns = [SR.c[name] for name in _PERIOD_COLUMNS]
     return union_all(
-        select(*columns).where(*scope(SR.c, f), *where, created(SR.c, f)),
-        select(*columns).where(*scope(SR.c, f), *where, completed_otherwise(f)),
+        select(
+            *columns,
+            literal(True, Boolean).label("is_created"),
+            completed(SR.c, f).label("is_completed"),
+        ).where(*scope(SR.c, f), *where, created(SR.c, f)),
+        select(
+            *columns,
+            literal(False, Boolean).label("is_created"),
+            literal(True, Boolean).label("is_completed"),
+        ).where(*scope(SR.c, f), *where, completed_otherwise(f)),
     ).subquery("requests")
 
 
