@@ -23,6 +23,9 @@ _LONGEST = 120
 _WORDS = 6
 """Words of a search looked at: each one is a condition."""
 
+_WALKED = 1000
+"""Matches whose paths are walked at most, the best by grade, site and name."""
+
 _VALUE = re.compile(r"^([la])([1-9][0-9]{0,9})$")
 
 
@@ -160,11 +163,19 @@ def _statement(dialect: str, words: int | None):
     hits = union_all(locations, assets).cte("hits")
     # Places are shown by grade, site, then path: only the (grade, site) groups that begin
     # within the first :limit hits can be shown, and only their paths are walked (one letter
-    # matches nearly every place).
+    # matches nearly every place). At most _WALKED of them, by name: a bigger group (a word
+    # in a thousand names of one site) is shown by path among those, and the cap keeps the
+    # planner's guess small enough that PostgreSQL does not JIT-compile the statement.
     ranked = select(
         hits, func.rank().over(order_by=(hits.c.grade, hits.c.site)).label("group_starts")
     ).cte("ranked")
-    best = select(ranked).where(ranked.c.group_starts <= bindparam("limit")).cte("best")
+    best = (
+        select(ranked)
+        .where(ranked.c.group_starts <= bindparam("limit"))
+        .order_by(ranked.c.grade, ranked.c.site, ranked.c.name, ranked.c.kind, ranked.c.id)
+        .limit(_WALKED)
+        .cte("best")
+    )
     # Each climbs one location a step, putting its name in front, until the top.
     chain = select(best.c.kind, best.c.id, best.c.up, literal("", String).label("path")).cte(
         "chain", recursive=True
