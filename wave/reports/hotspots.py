@@ -10,7 +10,7 @@ from wave.extensions import db
 from wave.qr.models import Asset, Location, Site
 from wave.reports.conditions import SR, created, is_open, scope
 from wave.reports.filters import Filters
-from wave.reports.sql import moment, seconds_between
+from wave.reports.sql import apart_at_most, moment
 from wave.requests.models import Category
 from wave.timeutil import UTCDateTime
 
@@ -154,7 +154,7 @@ def _repeats(f: Filters) -> list[Repeat]:
     again = and_(
         in_period,
         s.previous_at.is_not(None),
-        seconds_between(s.created_at, s.previous_at) <= REPEAT_WITHIN.total_seconds(),
+        apart_at_most(s.created_at, s.previous_at, REPEAT_WITHIN.total_seconds()),
     )
     repeats = func.count().filter(again)
     groups = (
