@@ -108,7 +108,7 @@ class ServiceRequest(db.Model):
             "created_at",
             postgresql_include=["id"],
         ),
-        # Reports on PostgreSQL: the period's requests with every column the figures read.
+        # Reports: the period's requests; on PostgreSQL with every column the figures read.
         Index(
             "ix_service_requests_reports",
             "created_at",
@@ -117,7 +117,7 @@ class ServiceRequest(db.Model):
                 "created_by_id first_response_at resolved_at closed_at response_due_at "
                 "resolution_due_at rating"
             ).split(),
-        ).ddl_if(dialect="postgresql"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,7 +217,8 @@ class RequestEvent(db.Model):
             "created_at",
             postgresql_include=["request_id", "data"],
             postgresql_where=text("kind IN ('labor', 'reopened')"),
-        ).ddl_if(dialect="postgresql"),
+            sqlite_where=text("kind IN ('labor', 'reopened')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
