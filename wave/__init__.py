@@ -42,6 +42,9 @@ def create_app(overrides: dict | None = None) -> Flask:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "pool_size": app.config["WAVE_DB_POOL_SIZE"],
             "max_overflow": app.config["WAVE_DB_MAX_OVERFLOW"],
+            # JIT compilation costs a year's report 100-265 ms and never pays back within
+            # Wave's statements (bench/reports_notes.md); off for Wave's connections only.
+            "connect_args": {"options": "-c jit=off"},
         }
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.load_secret_key(app.instance_path)
