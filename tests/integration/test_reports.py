@@ -505,3 +505,14 @@ def test_query_count_does_not_grow_with_the_data(reports, signed_in, statements)
 def test_postgresql_connections_do_not_jit_compile(app):
     """Compiling a year's report to machine code costs more than it saves (bench/)."""
     assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
+
+
+def test_counts_carry_the_locales_thousands_separator(app):
+    from flask_babel import force_locale
+
+    from wave.reports.routes import number
+
+    with app.test_request_context():
+        for locale, text in (("en", "48,630"), ("ru", "48\xa0630")):
+            with force_locale(locale):
+                assert number(48630) == text

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -124,7 +125,7 @@ def trend_table(t: figures.Trend) -> Table:
 def staff_table(rows: list[figures.ScoreRow]) -> Table:
     return Table(
         "staff",
-        _("Staff"),
+        pgettext("report", "Staff"),
         [
             (_("Employee"), "text"),
             (_("Done"), "int"),

@@ -98,6 +98,7 @@ def _formatting():
         "span": span,
         "hours": hours,
         "decimal": decimal,
+        "number": number,
         "day": lambda value: format_date(value, "medium"),
         "zip": zip,
     }
@@ -105,6 +106,11 @@ def _formatting():
 
 def pct(fraction: float | None) -> str:
     return "—" if fraction is None else format_percent(fraction, "#,##0.#%")
+
+
+def number(value: int) -> str:
+    """A count with the locale's thousands separator: 48,630 or 48 630."""
+    return format_decimal(value, "#,##0")
 
 
 def decimal(value: float | None, pattern: str = "#,##0.0") -> str:
