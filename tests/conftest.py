@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlalchemy as sa
 from flask import g
+from sqlalchemy import event
 
 from tests.builders import World, build_world
 from wave import create_app
@@ -158,6 +159,19 @@ def login(client, username: str, password: str = "pw") -> None:
 def token(client, path: str = "/settings") -> str:
     """A CSRF token valid for this (signed-in) client's session."""
     return csrf_from(client.get(path).get_data(as_text=True))
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements run while the test looks; clear() between looks."""
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ number of chats."""
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.builders import report
 from wave.extensions import db
@@ -141,19 +141,6 @@ def test_the_badge_stops_at_99_plus(world, signed_in):
     assert olga.get("/chats/unread").get_json()["total"] == unread.BADGE_CAP
     assert 'class="chat-badge">99+<' in olga.get("/inbox").get_data(True)
     assert re.search(r'class="count"[^>]*>99\+<', olga.get("/chats").get_data(True))
-
-
-@pytest.fixture
-def statements(app):
-    """The SQL statements run while the test looks; clear() between looks."""
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_badge_and_list_page_take_the_same_statements_however_many_discussions(

@@ -19,7 +19,7 @@ import pytest
 import qrcode
 from PIL import Image, ImageDraw
 from pyzbar.pyzbar import ZBarSymbol, decode
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.builders import World
 from tests.conftest import ROOT, SECRET
@@ -215,28 +215,16 @@ def test_order_is_site_then_floor_room_and_the_rooms_assets(building):
     assert printing.select_labels() == items  # the same order every time
 
 
-@pytest.fixture
-def count_queries(app):
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", record)
-
-
-def test_selection_takes_the_same_few_queries_however_many_tags(building, count_queries):
+def test_selection_takes_the_same_few_queries_however_many_tags(building, statements):
     floor = building.floor2.id
     db.session.expire_all()
-    count_queries.clear()
+    statements.clear()
     printing.select_labels(location_id=floor)
     # The subtree asks for its root's site; then the tags, then the site's locations.
-    subtree = len(count_queries)
-    count_queries.clear()
+    subtree = len(statements)
+    statements.clear()
     assert len(printing.select_labels()) > 30
-    assert (subtree, len(count_queries)) == (3, 2), count_queries
+    assert (subtree, len(statements)) == (3, 2), statements
 
 
 # ---------------------------------------------------------------- reading the PDF back

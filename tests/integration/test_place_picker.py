@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests.conftest import csrf_from, token
 from wave.extensions import db
@@ -15,19 +15,6 @@ from wave.requests.places import MATCHES, find_places
 from wave.timeutil import now
 
 FIND = "/places/find"
-
-
-@pytest.fixture
-def statements(app):
-    """The SQL statements run while the test looks; clear() between looks."""
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from datetime import date
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from tests.report_fixture import NOW, at, build_places, build_requests, make
 from wave.extensions import db
@@ -441,19 +440,6 @@ def test_exports_follow_the_filters(reports, signed_in):
 
 
 # --------------------------------------------------------------------------- queries
-@pytest.fixture
-def statements(app):
-    """The SQL statements run while the test looks; clear() between looks."""
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
-
-
 def test_query_count_does_not_grow_with_the_data(reports, signed_in, statements):
     world, places, _ = reports
     mark = signed_in(world.mark)
