@@ -3,6 +3,7 @@ drops off the network catches up when it is back, and what it sent while offline
 exactly once on both sides."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from tests.browser.conftest import TIMEOUT_MS, sign_in, write_jpeg
 from wave.extensions import db
 from wave.messenger import chats
-from wave.messenger.models import Message
+from wave.messenger.models import Message, ThreadMember
 
 LIVE = {"timeout": TIMEOUT_MS}
 RECONNECT = {"timeout": 3 * TIMEOUT_MS}  # Socket.IO retries with a back-off of up to 5 s
@@ -132,3 +133,39 @@ def test_a_send_whose_answer_was_lost_is_resent_once(live_server, world, phone):
     olga.wait_for_timeout(500)
     expect(shown(olga, "Did this arrive?")).to_have_count(1)
     assert db.session.scalar(select(func.count(Message.id))) == 1
+
+
+@pytest.mark.browser
+def test_leaving_counts_the_messages_on_screen_even_before_the_observer_reports(
+    live_server, world, phone
+):
+    """A message arrives and Olga leaves at once (or her phone hid the page, where the
+    visibility observer does not report at all): her read mark still reaches what was on her
+    screen, so the badge elsewhere does not count it again."""
+    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    first, _ = chats.send(group, world.sam, "Earlier today")
+    olga_phone = phone()
+    # An observer that never reports stands for one that has not reported yet.
+    olga_phone.add_init_script(
+        "window.IntersectionObserver = class { observe() {} unobserve() {} disconnect() {} };"
+    )
+    olga = open_chat(olga_phone, live_server, "olga", group.id)
+    sam = open_chat(phone(), live_server, "sam", group.id)
+    say(sam, "The lift on 2 is stuck")
+    expect(shown(olga, "The lift on 2 is stuck")).to_have_count(1, **LIVE)
+    newest = db.session.scalar(select(func.max(Message.id)))
+    assert newest > first.id
+    olga.goto(f"{live_server}/inbox")
+    assert read_mark_reaches(world.olga, group.id, newest)
+
+
+def read_mark_reaches(user, thread_id: int, message_id: int, seconds: float = 10) -> bool:
+    """Whether the user's read mark in the thread reaches `message_id` within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        member = db.session.get(ThreadMember, (thread_id, user.id))
+        if member is not None and member.last_read_id >= message_id:
+            return True
+        time.sleep(0.1)
+    return False

@@ -3,15 +3,15 @@ photo, the other turns it into a request in two taps, the first takes it from th
 chat, and the other's card follows without a reload."""
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import TIMEOUT_MS, sign_in, write_jpeg
+from tests.browser.test_chat_live import assert_not_reloaded, read_mark_reaches, say, shown
 from wave.extensions import db
-from wave.messenger.models import Message, Thread, ThreadMember
+from wave.messenger.models import Message, Thread
 from wave.requests.models import RequestAttachment, ServiceRequest
 
 LIVE = {"timeout": TIMEOUT_MS}
@@ -34,20 +34,6 @@ def connected(page) -> None:
     """Wait for the page's live connection, then mark the page (a reload would lose it)."""
     expect(page.locator("body")).to_have_attribute("data-socket", "connected", **LIVE)
     page.evaluate("() => { window.__waveMarker = 'still here'; }")
-
-
-def assert_not_reloaded(page) -> None:
-    assert page.evaluate("window.__waveMarker") == "still here", "the page was reloaded"
-
-
-def say(page, text):
-    page.fill("#compose-body", text)
-    page.get_by_role("button", name="Send").tap()
-
-
-def shown(page, text):
-    """The chat's messages (not the outbox) whose text is exactly `text`."""
-    return page.locator("#messages li.message .body").filter(has_text=text)
 
 
 def card(page):
@@ -95,7 +81,7 @@ def test_a_photo_in_the_team_chat_becomes_a_request_and_its_card_follows_the_tak
     olga.wait_for_url(re.compile(rf"/chats/messages/{message_id}/request$"))
     # She saw Sam's message before leaving the chat: her read mark got there on the way out.
     chat_id = db.session.get(Message, message_id).thread_id
-    assert _read_mark_reaches(world.olga, chat_id, message_id)
+    assert read_mark_reaches(world.olga, chat_id, message_id)
     form = olga.locator("#from-message-form")
     expect(olga.locator("#source-message")).to_contain_text("Sam Okafor")
     expect(olga.locator("#source-message")).to_contain_text("1 photo goes with the request")
@@ -158,15 +144,3 @@ def test_a_photo_in_the_team_chat_becomes_a_request_and_its_card_follows_the_tak
         select(RequestAttachment.attachment_id).where(RequestAttachment.request_id == req.id)
     ).all()
     assert photos == [link.attachment_id for link in source.attachments] and len(photos) == 1
-
-
-def _read_mark_reaches(user, thread_id: int, message_id: int, seconds: float = 10) -> bool:
-    """Whether the user's read mark in the chat reaches `message_id` within `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        row = db.session.get(ThreadMember, (thread_id, user.id))
-        if row is not None and row.last_read_id >= message_id:
-            return True
-        time.sleep(0.1)
-    return False

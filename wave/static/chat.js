@@ -286,13 +286,29 @@
   const report = debounce(function () {
     if (visible()) sendRead(false);
   }, 600);
+  // What is on screen now. The observer reports in its own time (after a frame, and not at
+  // all while the page is hidden), so leaving reads the screen itself.
+  function onScreen() {
+    const items = list.querySelectorAll("li.message[data-id]");
+    for (let i = items.length - 1; i >= 0; i--) {
+      const box = items[i].getBoundingClientRect();
+      if (box.top < window.innerHeight && box.bottom > 0 && box.height > 0) {
+        seen = Math.max(seen, Number(items[i].dataset.id));
+        return;
+      }
+    }
+  }
+  function leaving() {
+    onScreen();
+    sendRead(true);
+  }
   // Leaving the chat (another page, the phone locked) before the pause ends still tells the
   // server what was read: the unread badge elsewhere must not count it again.
   window.addEventListener("pagehide", function () {
-    if (chat) sendRead(true);
+    if (chat) leaving();
   });
   document.addEventListener("visibilitychange", function () {
-    if (chat && !visible()) sendRead(true);
+    if (chat && !visible()) leaving();
   });
   const observer =
     chat && "IntersectionObserver" in window
