@@ -47,13 +47,14 @@ def run(sql: str, params: dict):
         db.session.rollback()
 
 
-def scope(f: Filters, r: str = "r") -> tuple[str, dict]:
-    """The filters besides the period, as SQL on alias `r`, and their parameters."""
+def scope(f: Filters, r: str = "r", assignee: bool = True) -> tuple[str, dict]:
+    """The filters besides the period, as SQL on alias `r`, and their parameters (without
+    the employee, for labor entries, which keep their own person)."""
     where, params = [], {}
     for column, value in (
         ("site_id", f.site_id),
         ("team_id", f.team_id),
-        ("assignee_id", f.assignee_id),
+        ("assignee_id", f.assignee_id if assignee else None),
         ("source", f.source),
     ):
         if value:
@@ -133,27 +134,27 @@ SELECT p.*, o.*, l.labor FROM (
 
 
 def _labor(f: Filters, by_assignee: bool = False) -> str:
-    """Labor entries made in the period on matching requests (per assignee: of the
-    requests with an assignee). The entries are counted by their JSON text first, so each
-    distinct text (a few dozen) is parsed once rather than every entry."""
-    where, _ = scope(f)
+    """Labor entries made in the period on matching requests, per the person each entry
+    names (per assignee, or that of the employee filter). The entries are counted by their
+    JSON text first, so each distinct text (minutes × person, a few thousand) is parsed once
+    rather than every entry."""
+    where, _ = scope(f, assignee=False)
     period = "e.kind = 'labor' AND e.created_at >= :start AND e.created_at < :end"
-    minutes = "coalesce(sum((e.data::json ->> 'minutes')::int * e.n), 0) AS labor"
-    if by_assignee:
-        return (
-            f"SELECT e.assignee_id, {minutes} FROM ("
-            f"SELECT r.assignee_id, e.data::text AS data, count(*) AS n FROM request_events e "
-            f"JOIN service_requests r ON r.id = e.request_id "
-            f"WHERE {period} AND r.assignee_id IS NOT NULL{where} GROUP BY 1, 2"
-            f") e GROUP BY e.assignee_id"
-        )
     if where:
         period += f" AND e.request_id IN (SELECT r.id FROM service_requests r WHERE true{where})"
-    return (
-        f"SELECT {minutes} FROM ("
+    entries = (
         f"SELECT e.data::text AS data, count(*) AS n FROM request_events e WHERE {period} "
-        f"GROUP BY 1) e"
+        f"GROUP BY 1"
     )
+    person = "(e.data::json ->> 'assignee_id')::int"
+    minutes = "coalesce(sum((e.data::json ->> 'minutes')::int * e.n), 0) AS labor"
+    person_is = f"{person} = :assignee_id" if f.assignee_id else "true"
+    if by_assignee:
+        return (
+            f"SELECT {person} AS assignee_id, {minutes} FROM ({entries}) e "
+            f"WHERE {person_is} AND {person} IS NOT NULL GROUP BY 1"
+        )
+    return f"SELECT {minutes} FROM ({entries}) e WHERE {person_is}"
 
 
 def summary(f: Filters) -> Summary:

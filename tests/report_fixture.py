@@ -94,7 +94,8 @@ def make(
     next_due=None,
 ):
     """One request with its timeline. `answered` and `resolved` are minutes after creation;
-    due times follow the category's targets; `labor` is [(moment, minutes)]."""
+    due times follow the category's targets; `labor` is [(moment, minutes)], or
+    [(moment, minutes, person)] for work done by someone other than `who`."""
     category = getattr(world, category)
     asset = place if isinstance(place, Asset) else None
     location = asset.location if asset else place
@@ -125,7 +126,7 @@ def make(
         resolution_due_at=resolution_due,
         next_due_at=next_due,
         rating=rating,
-        labor_minutes=sum(m for _, m in labor),
+        labor_minutes=sum(entry[1] for entry in labor),
         tracking_token=secrets.token_urlsafe(24),
     )
     db.session.add(req)
@@ -133,10 +134,10 @@ def make(
     events = [RequestEvent(request_id=req.id, kind="created", created_at=created)]
     if first_response:
         events.append(RequestEvent(request_id=req.id, kind="taken", created_at=first_response))
-    events += [
-        RequestEvent(request_id=req.id, kind="labor", data={"minutes": m}, created_at=moment)
-        for moment, m in labor
-    ]
+    for moment, spent, *person in labor:
+        person = person[0] if person else who
+        data = {"minutes": spent, "assignee_id": person.id if person else None}
+        events.append(RequestEvent(request_id=req.id, kind="labor", data=data, created_at=moment))
     if reopened:
         events.append(RequestEvent(request_id=req.id, kind="reopened", created_at=reopened))
     if rating:

@@ -202,6 +202,26 @@ def test_percentiles_interpolate_like_percentile_cont(world, frozen, n):
     assert seconds(row.resolution_median) == round(percentile_cont(resolution, 0.5) * MIN)
 
 
+def test_labor_stays_with_whoever_was_assigned_when_it_was_logged(world, frozen):
+    """Sam worked an hour on a request, Tom took it over and did 20 minutes more: the hour
+    is Sam's, though the request is Tom's now — in the scorecard and for the employee
+    filter alike; the request's other filters still apply to both entries."""
+    frozen.at(NOW)
+    make(world, "handed on", at(6, 2, 8), "trash", world.room, who=world.tom, answered=5,
+         resolved=300, labor=[(at(6, 2, 10), 60, world.sam), (at(6, 2, 13), 20)])  # fmt: skip
+    make(world, "Sam's own", at(6, 3, 8), "wet", world.room, who=world.sam, answered=5,
+         resolved=60, labor=[(at(6, 3, 9), 15)])  # fmt: skip
+    db.session.commit()
+    rows = {r.name: (r.done, r.labor) for r in figures.scorecard(june())}
+    assert rows == {"Sam Okafor": (1, 75), "Tom Berg": (1, 20)}
+    assert figures.summary(june()).labor == 95
+    assert figures.summary(june(assignee_id=world.sam.id)).labor == 75
+    assert figures.summary(june(assignee_id=world.tom.id)).labor == 20
+    trash = world.trash.id
+    assert figures.summary(june(category_id=trash)).labor == 80
+    assert figures.summary(june(category_id=trash, assignee_id=world.sam.id)).labor == 60
+
+
 def percentile_cont(values, p):
     ordered = sorted(values)
     k = p * (len(ordered) - 1)

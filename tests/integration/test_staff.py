@@ -137,6 +137,19 @@ def test_full_lifecycle_writes_the_timeline(world, signed_in):
     ]
 
 
+def test_labor_logged_by_the_desk_belongs_to_the_assignee(world):
+    """Dina at the desk marks Olga's work done with its labor time: the entry names Olga,
+    the one the reports credit it to, whoever typed it."""
+    req = new_request(world)
+    lifecycle.take(req, world.olga)
+    lifecycle.complete(req, world.dina, 45, [])
+    entry = db.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == req.id, RequestEvent.kind == "labor")
+    ).one()
+    assert entry.actor_id == world.dina.id
+    assert entry.data == {"minutes": 45, "assignee_id": world.olga.id}
+
+
 @pytest.mark.parametrize(
     "action,data,message",
     [

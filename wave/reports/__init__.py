@@ -22,7 +22,10 @@ Definitions ("in the period" means the moment falls in the period):
 - reaction time: first response − creation, for requests created in the period and
   answered; resolution time: resolution − creation, for requests completed in the period.
   Wall-clock time. Median and 90th percentile interpolate like PostgreSQL's percentile_cont.
-- labor hours: minutes of the labor entries made in the period on matching requests.
+- labor hours: minutes of the labor entries made in the period on matching requests. Each
+  entry belongs to the person the request was assigned to when it was made (older entries,
+  made before Wave kept that, to the request's assignee at the upgrade); the employee
+  filter goes by that person.
 - average rating: of requests completed in the period that were rated.
 - reopen rate: requests completed in the period that were ever reopened / completed.
 - initiative: requests completed in the period that a staff member entered and was also
@@ -30,7 +33,7 @@ Definitions ("in the period" means the moment falls in the period):
 - backlog: open requests now by age (now − creation): under 1 day, 1–3, 3–7, 7–30 days,
   30 days and more. Ignores the period.
 - scorecard: the figures above per assignee (the request's assignee now; labor by the
-  request's assignee too).
+  entry's person, so work done before a request was handed on stays with whoever did it).
 - hot spots: locations and assets with the most requests created in the period (top 20);
   repeat failures: requests created in the period at the same asset (else location) and of
   the same category as an earlier one at most 30 days before (top 20 places).

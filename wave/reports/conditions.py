@@ -11,8 +11,9 @@ SR = ServiceRequest.__table__
 EV = RequestEvent.__table__
 
 
-def scope(c, f: Filters) -> list:
-    """The filters besides the period."""
+def scope(c, f: Filters, *, assignee: bool = True) -> list:
+    """The filters besides the period (without the employee's where it goes by another
+    column: labor entries keep their own person)."""
     where = []
     if f.site_id:
         where.append(c.site_id == f.site_id)
@@ -20,7 +21,7 @@ def scope(c, f: Filters) -> list:
         where.append(c.category_id.in_(f.category_ids))
     if f.team_id:
         where.append(c.team_id == f.team_id)
-    if f.assignee_id:
+    if f.assignee_id and assignee:
         where.append(c.assignee_id == f.assignee_id)
     if f.source:
         where.append(c.source == f.source)

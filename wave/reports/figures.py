@@ -138,22 +138,33 @@ def _period_figures(sub, f: Filters, percentiles) -> list:
     ]
 
 
-def _labor(f: Filters, *columns, where=()):
-    """Minutes of the labor entries made in the period on matching requests (per `columns`
-    of the request). Equal entries are counted first, so each distinct JSON text (a few
-    dozen) is parsed once, not each of a year's half a million entries."""
+def _labor(f: Filters, *, per_person: bool = False):
+    """Minutes of the labor entries made in the period on matching requests; per person, by
+    the one the request was assigned to when the entry was made (each entry keeps it). The
+    employee filter, too, goes by the entry's person; the other filters by the request.
+    Equal entries are counted first, so each distinct JSON text (minutes × person, a few
+    thousand) is parsed once, not each of a year's half a million entries."""
     text = cast(EV.c.data, Text)
-    entries = select(*columns, text.label("data"), func.count().label("n")).where(
-        EV.c.kind == "labor", within(EV.c.created_at, f), *where
+    entries = select(text.label("data"), func.count().label("n")).where(
+        EV.c.kind == "labor", within(EV.c.created_at, f)
     )
-    if scope(SR.c, f) or columns or where:
-        entries = entries.join_from(EV, SR, SR.c.id == EV.c.request_id).where(*scope(SR.c, f))
-    entries = entries.group_by(*columns, text).subquery("entries")
-    minutes = json_of(entries.c.data)["minutes"].as_integer()
-    grouped = [entries.c[c.name] for c in columns]
-    return select(
-        *grouped, func.coalesce(func.sum(minutes * entries.c.n), 0).label("labor")
-    ).group_by(*grouped)
+    if request_scope := scope(SR.c, f, assignee=False):
+        entries = entries.join_from(EV, SR, SR.c.id == EV.c.request_id).where(*request_scope)
+    # Materialized: PostgreSQL would otherwise push the person's filter into the scan and
+    # parse every entry.
+    entries = (
+        entries.group_by(text).cte("entries").prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    data = json_of(entries.c.data)
+    person = data["assignee_id"].as_integer()
+    where = [person == f.assignee_id] if f.assignee_id else []
+    grouped = [person.label("assignee_id")] if per_person else []
+    minutes = data["minutes"].as_integer() * entries.c.n
+    return (
+        select(*grouped, func.coalesce(func.sum(minutes), 0).label("labor"))
+        .where(*where)
+        .group_by(*grouped)
+    )
 
 
 def _float(value) -> float | None:
@@ -367,7 +378,7 @@ def scorecard(f: Filters) -> list[ScoreRow]:
         .group_by(SR.c.assignee_id)
         .cte("late")
     )
-    labor = _labor(f, SR.c.assignee_id, where=[_assigned()]).cte("labor")
+    labor = _labor(f, per_person=True).cte("labor")
     people = union(*[select(t.c.assignee_id) for t in (period, late, labor)]).subquery("people")
     user = User.__table__
     query = (

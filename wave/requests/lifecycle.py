@@ -167,7 +167,7 @@ def complete(req: ServiceRequest, actor, labor_minutes: int | None, photos: list
     attach_photos(req, photos, "completion", uploader=actor)
     if labor_minutes:
         req.labor_minutes += labor_minutes
-        record(req, "labor", actor, minutes=labor_minutes)
+        record(req, "labor", actor, minutes=labor_minutes, assignee_id=req.assignee_id)
     req.status = "done"
     req.resolved_at = moment
     req.started_at = req.started_at or moment
