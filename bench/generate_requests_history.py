@@ -1224,7 +1224,7 @@ class History:
             elif action == "done":
                 if args[0]:
                     labor += args[0]
-                    minutes = self.data(minutes=args[0])
+                    minutes = self.data(minutes=args[0], assignee_id=assignee.id)
                     event(t, "labor", assignee, None, None, minutes, public=False)
                 status, resolved, started = "done", t, started or t
                 photos = self.photos_data[1 if item.photo else 0]
