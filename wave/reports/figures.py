@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import (
     Boolean,
+    Integer,
     Text,
     and_,
     case,
@@ -77,11 +78,11 @@ _PERIOD_COLUMNS = (
 ).split()
 
 
-def _period_requests(f: Filters, where=()):
-    """Requests created or completed in the period, as a subquery: those created in it, then
-    those completed in it but created otherwise; flagged is_created and is_completed."""
+def _period_branches(f: Filters, where=()) -> list:
+    """Requests created or completed in the period: those created in it, and those completed
+    in it but created otherwise; flagged is_created and is_completed."""
     columns = [SR.c[name] for name in _PERIOD_COLUMNS]
-    return union_all(
+    return [
         select(
             *columns,
             literal(True, Boolean).label("is_created"),
@@ -92,7 +93,12 @@ def _period_requests(f: Filters, where=()):
             literal(False, Boolean).label("is_created"),
             literal(True, Boolean).label("is_completed"),
         ).where(*scope(SR.c, f), *where, completed_otherwise(f)),
-    ).subquery("requests")
+    ]
+
+
+def _period_requests(f: Filters, where=()):
+    """The period's requests (_period_branches) as one subquery."""
+    return union_all(*_period_branches(f, where)).subquery("requests")
 
 
 def _measures(c, f: Filters, names) -> dict:
@@ -116,9 +122,9 @@ def _period_rows(f: Filters, measures, *, group=(), where=()):
     return measured(list(rows.c), _measures(rows.c, f, measures), where=[], group=group)
 
 
-def _period_figures(sub, f: Filters, percentiles) -> list:
-    """The period's aggregates over _period_rows(): for everyone, or per group."""
-    c = sub.c
+def _tallies(c, f: Filters) -> list:
+    """The period's counts over rows flagged is_created and is_completed, and the sum of the
+    ratings (the average is worked out afterwards, so that tallies can be added up)."""
     return [
         func.count().filter(created(c, f)).label("created"),
         func.count().filter(completed(c, f)).label("completed"),
@@ -126,16 +132,39 @@ def _period_figures(sub, f: Filters, percentiles) -> list:
         func.count().filter(response_met(c, f)).label("response_met"),
         func.count().filter(resolution_due(c, f)).label("resolution_due"),
         func.count().filter(resolution_met(c, f)).label("resolution_met"),
+        func.sum(c.rating).filter(completed(c, f)).label("rating_sum"),
+        func.count(c.rating).filter(completed(c, f)).label("rated"),
+        func.count().filter(completed(c, f), reopened(c)).label("reopened"),
+        func.count().filter(initiative(c, f)).label("initiative"),
+    ]
+
+
+def _period_figures(sub, f: Filters, percentiles) -> list:
+    """The period's tallies and percentiles over _period_rows(), in one pass."""
+    return [
+        *_tallies(sub.c, f),
         *[
             percentile(sub, name, p).label(f"{name}_{label}")
             for name in percentiles
             for p, label in ((0.5, "median"), (0.9, "p90"))
         ],
-        func.avg(c.rating).filter(completed(c, f)).label("rating"),
-        func.count(c.rating).filter(completed(c, f)).label("rated"),
-        func.count().filter(completed(c, f), reopened(c)).label("reopened"),
-        func.count().filter(initiative(c, f)).label("initiative"),
     ]
+
+
+def _period_tallies(f: Filters, *, group=(), where=()):
+    """The period's tallies per `group`, taken in each of _period_branches() and added up.
+    PostgreSQL aggregates below a UNION ALL only in one process; a branch alone it reads in
+    parallel (a year's scorecard counts: 630 → 350 ms on two cores)."""
+    parts = []
+    for branch in _period_branches(f, where):
+        rows = branch.subquery()
+        keys = [rows.c[name] for name in group]
+        parts.append(select(*keys, *_tallies(rows.c, f)).group_by(*keys))
+    both = union_all(*parts).subquery("tallies")
+    keys = [both.c[name] for name in group]
+    names = [column.name for column in parts[0].selected_columns][len(keys) :]
+    sums = [cast(func.sum(both.c[name]), Integer).label(name) for name in names]
+    return select(*keys, *sums).group_by(*keys)
 
 
 def _labor(f: Filters, *, per_person: bool = False):
@@ -165,10 +194,6 @@ def _labor(f: Filters, *, per_person: bool = False):
         .where(*where)
         .group_by(*grouped)
     )
-
-
-def _float(value) -> float | None:
-    return float(value) if value is not None else None  # PostgreSQL's avg is a Decimal
 
 
 # --------------------------------------------------------------------------- summary
@@ -234,7 +259,7 @@ def summary(f: Filters) -> Summary:
     ).one()
     values = row._asdict()
     backlog = [values.pop(f"age_{i}") for i in range(len(BACKLOG_DAYS) + 1)]
-    values["rating"] = _float(values["rating"])
+    values["rating"] = ratio(values.pop("rating_sum") or 0, values["rated"])
     return Summary(**values, backlog=backlog)
 
 
@@ -352,12 +377,7 @@ class ScoreRow:
 
 def scorecard(f: Filters) -> list[ScoreRow]:
     """One row per assignee with work in the period or overdue now, by name: one statement."""
-    sub = _period_rows(f, (), where=[_assigned()])
-    period = (
-        select(sub.c.assignee_id, *_period_figures(sub, f, ()))
-        .group_by(sub.c.assignee_id)
-        .cte("period")
-    )
+    period = _period_tallies(f, group=["assignee_id"], where=[_assigned()]).cte("period")
     # The median apart, over completed work only: with it, the counts above would have to
     # come sorted by person. The period's requests are read twice, from an index.
     rows = _period_requests(f, [_assigned()])
@@ -394,7 +414,7 @@ def scorecard(f: Filters) -> list[ScoreRow]:
                 ).split()
             ],
             times.c.median.label("resolution_median"),
-            period.c.rating,
+            func.coalesce(period.c.rating_sum, 0).label("rating_sum"),
             func.coalesce(late.c.overdue, 0).label("overdue"),
             func.coalesce(labor.c.labor, 0).label("labor"),
         )
@@ -420,7 +440,7 @@ def scorecard(f: Filters) -> list[ScoreRow]:
             resolution_met=r.resolution_met,
             resolution_median=r.resolution_median,
             labor=int(r.labor),
-            rating=_float(r.rating),
+            rating=ratio(r.rating_sum, r.rated),
             rated=r.rated,
             initiative=r.initiative,
         )
