@@ -23,7 +23,6 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    literal_column,
     select,
     true,
     union,
@@ -52,7 +51,6 @@ from wave.reports.conditions import (
 from wave.reports.filters import Filters, midnight
 from wave.reports.hotspots import Hotspots, hotspots
 from wave.reports.sql import (
-    bucket,
     json_of,
     measured,
     moment,
@@ -298,36 +296,30 @@ class Trend:
 def trend(f: Filters) -> Trend:
     """Created and completed per local day (per week for long periods), in one statement.
 
-    The local midnights where buckets begin are worked out here (exact across summer time);
-    the database reads the period's rows by range on created_at and resolved_at and finds
-    each one's bucket by binary search among them: no time zone arithmetic per row. With a
-    filter, completed work is read through the requests created in the period (the index on
-    created_at carries the filtered columns) and the few completed otherwise."""
+    The local midnights where buckets begin are worked out here (exact across summer time).
+    For each bucket the database counts one range of the index on created_at and one of the
+    index on resolved_at (on PostgreSQL both carry the filters' columns): it counts index
+    entries, and works out no row's bucket."""
     firsts = _bucket_days(f)
-    edges = [midnight(day, f.timezone) for day in firsts[1:]]
-    where = scope(SR.c, f)
-    done = [[completed(SR.c, f)]]
-    if where:
-        done = [[completed(SR.c, f), created(SR.c, f)], [completed_otherwise(f)]]
-    branches = []
-    for when, conditions, counts in (
-        (SR.c.created_at, [[created(SR.c, f)]], ("n", "0")),
-        *[(SR.c.resolved_at, [condition], ("0", "n")) for condition in done],
-    ):
-        n = bucket(when, edges).label("n")
-        tallies = [func.count() if x == "n" else literal_column("0") for x in counts]
-        branches += [
-            select(n, tallies[0].label("created"), tallies[1].label("completed"))
-            .where(*where, *condition)
-            .group_by(n)
-            for condition in conditions
+    starts = [f.start, *[midnight(day, f.timezone) for day in firsts[1:]], f.end]
+
+    buckets = union_all(
+        *[
+            select(literal(n, Integer).label("n"), moment(lo).label("lo"), moment(hi).label("hi"))
+            for n, (lo, hi) in enumerate(zip(starts, starts[1:], strict=False))
         ]
-    sub = union_all(*branches).subquery()
+    ).subquery("buckets")
+
+    def count(when):
+        in_bucket = [when >= buckets.c.lo, when < buckets.c.hi, *scope(SR.c, f)]
+        return select(func.count()).where(*in_bucket).scalar_subquery()
+
     rows = db.session.execute(
-        select(sub.c.n, func.sum(sub.c.created), func.sum(sub.c.completed)).group_by(sub.c.n)
+        select(count(SR.c.created_at), count(SR.c.resolved_at))
+        .select_from(buckets)
+        .order_by(buckets.c.n)
     )
-    counted = {n: (int(c), int(d)) for n, c, d in rows}
-    return Trend(f.weekly, [(day, *counted.get(i, (0, 0))) for i, day in enumerate(firsts)])
+    return Trend(f.weekly, [(day, *row) for day, row in zip(firsts, rows, strict=True)])
 
 
 def _bucket_days(f: Filters) -> list[date]:
@@ -378,14 +370,14 @@ class ScoreRow:
 def scorecard(f: Filters) -> list[ScoreRow]:
     """One row per assignee with work in the period or overdue now, by name: one statement."""
     period = _period_tallies(f, group=["assignee_id"], where=[_assigned()]).cte("period")
-    # The median apart, over completed work only: with it, the counts above would have to
-    # come sorted by person. The period's requests are read twice, from an index.
-    rows = _period_requests(f, [_assigned()])
+    # The median apart, over completed work only (with it, the counts above would have to
+    # come sorted by person): one range of the index on resolved_at, which carries the
+    # filters' columns on PostgreSQL.
     done = measured(
-        [rows.c.assignee_id],
-        _measures(rows.c, f, ("resolution",)),
-        where=[completed(rows.c, f)],
-        group=[rows.c.assignee_id],
+        [SR.c.assignee_id],
+        _measures(SR.c, f, ("resolution",)),
+        where=[completed(SR.c, f), _assigned(), *scope(SR.c, f)],
+        group=[SR.c.assignee_id],
     )
     times = (
         select(done.c.assignee_id, percentile(done, "resolution", 0.5).label("median"))

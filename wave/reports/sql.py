@@ -1,6 +1,5 @@
 """SQL that PostgreSQL and SQLite spell differently: the time between two moments,
-percentiles, which bucket of a period a moment falls in, a few ids to look up, and JSON kept
-as text. Same numbers on both.
+percentiles, a few ids to look up, and JSON kept as text. Same numbers on both.
 
 SQLite has no percentile function. `measured()` adds to a subquery, for each measure, its
 rank among the non-empty values of its group (row_number) and how many there are (count),
@@ -124,24 +123,3 @@ def percentile(sub, name: str, p: float):
     second = func.max(case((and_(rank == low + 2, value.is_not(None)), value)))
     fraction = func.max(k - low)
     return first + fraction * (func.coalesce(second, first) - first)
-
-
-# --------------------------------------------------------------------------- buckets
-def bucket(column, edges: list):
-    """Which bucket a moment falls in, 0 … len(edges): the number of `edges` (ascending
-    moments, where buckets after the first begin) at or before it. A binary search per row:
-    width_bucket on PostgreSQL, a balanced CASE on SQLite."""
-    if is_postgres():
-        return func.width_bucket(column, postgresql.array([moment(e) for e in edges]))
-    return _search(column, edges, 0, len(edges))
-
-
-def _search(column, edges, low: int, high: int):
-    """The bucket of `column` among buckets low … high (edges[low:high] divide them)."""
-    if low == high:
-        return literal(low, Integer)
-    middle = (low + high) // 2
-    return case(
-        (column < moment(edges[middle]), _search(column, edges, low, middle)),
-        else_=_search(column, edges, middle + 1, high),
-    )
