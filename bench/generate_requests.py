@@ -11,11 +11,14 @@ The schema is made by the real migrations, then:
 - PostgreSQL: foreign keys, and the history tables' unique constraints and secondary indexes,
   are dropped (their definitions kept); the reference data (places, people, catalogue,
   tenants, SLA) is COPYed and committed; the history is COPYed with FREEZE in one transaction,
-  chunk by chunk (--chunk requests) while the next chunk is generated; then the indexes and
-  constraints are made again from their saved definitions (which validates every foreign
-  key), the sequences are set past the largest ids, and everything is vacuumed and analysed.
+  chunk by chunk (--chunk requests) while the next chunk is generated; each request's link
+  to the one it repeats is then set by one UPDATE (its migration's) and the table rewritten
+  packed; then the indexes and constraints are made again from their saved definitions
+  (which validates every foreign key), the sequences are set past the largest ids, and
+  everything is vacuumed and analysed.
 - SQLite (smoke tests, small sizes): the same rows through executemany; foreign keys are
-  checked with PRAGMA foreign_key_check at the end.
+  checked with PRAGMA foreign_key_check at the end; the links to repeated requests are set
+  by the same UPDATE.
 
 Everything random comes from --seed, and --now (default: the current minute) ends the
 history: the same seed and --now give the same database. Staff sign in with the password
@@ -64,6 +67,7 @@ from generate_requests_history import (  # noqa: E402
 
 from wave import create_app  # noqa: E402
 from wave.extensions import db  # noqa: E402
+from wave.requests import repeats  # noqa: E402
 
 RESULTS = BENCH / "RESULTS.md"
 HEADING = "# Reports and search: the million-request database"
@@ -305,13 +309,19 @@ class SqliteSink:
 
 
 # =============================================================================== the schema
+FILLED_AFTER_LOAD = {"service_requests": ["repeat_of_id"]}
+"""Columns no row is written with: one statement computes them over the loaded history
+(link_repeats)."""
+
+
 def check_columns(engine):
-    """The columns written must exist and not be generated; a column left out must be one the
-    database can fill (nullable or with a default). Run after the migrations."""
+    """The columns written (or filled after the load) must exist and not be generated; a
+    column left out must be one the database can fill (nullable or with a default). Run
+    after the migrations."""
     inspector = sa.inspect(engine)
     for table, columns in COLUMNS.items():
         present = {c["name"]: c for c in inspector.get_columns(table)}
-        mine = [name for name, _kind in columns]
+        mine = [name for name, _kind in columns] + FILLED_AFTER_LOAD.get(table, [])
         wrong = [n for n in mine if n not in present or present[n].get("computed")]
         if wrong:
             raise SystemExit(f"{table}: cannot write {wrong} (gone or generated): update COLUMNS")
@@ -323,6 +333,26 @@ def check_columns(engine):
             raise SystemExit(f"{table}: new required columns {needed}: update COLUMNS")
         if left:
             log(f"  note: {table}.{', '.join(left)} left to the database's default (NULL)")
+
+
+def link_repeats(url: str, conn=None):
+    """Every request's repeat_of_id (the request it repeats), by the UPDATE the column's
+    migration ran: Wave sets each link as it creates a request, the history is loaded without
+    Wave. On PostgreSQL (`conn`) before the indexes are made again; then the table is
+    rewritten (FULL, FREEZE), packed and frozen as COPY left it: the UPDATE left a dead copy
+    of every request that repeats another."""
+    if conn is None:
+        engine = sa.create_engine(url)
+        with engine.begin() as sqlite:
+            sqlite.exec_driver_sql(repeats.backfill_sql("sqlite"))
+        engine.dispose()
+        return
+    cur = conn.cursor()
+    cur.execute(repeats.backfill_sql("postgresql"))
+    conn.commit()
+    conn.autocommit = True
+    cur.execute("VACUUM (FULL, FREEZE) service_requests")
+    conn.autocommit = False
 
 
 def drop_constraints(conn) -> list[tuple[str, str]]:
@@ -684,6 +714,8 @@ def main(argv=None) -> dict:
     phases.done("reference data")
     details = generate(args, History(world, sink, (targets, rules, days), end), sink, phases)
     phases.done("history generated and loaded")
+    link_repeats(engine_url, conn if postgres else None)
+    phases.done("repeat failures linked")
     if postgres:
         took = rebuild(conn, statements)
         details["foreign keys validated"] = sum(

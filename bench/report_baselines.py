@@ -25,7 +25,7 @@ from sqlalchemy import text
 from wave.extensions import db
 from wave.reports.figures import BACKLOG_DAYS, ScoreRow, Summary, Trend, _bucket_days
 from wave.reports.filters import Filters, midnight
-from wave.reports.hotspots import REPEAT_WITHIN, TOP, Hotspots, Repeat, Spot
+from wave.reports.hotspots import TOP, Hotspots, Repeat, Spot
 from wave.requests.models import OPEN_STATUSES
 
 SETTINGS: list[str] = []
@@ -294,27 +294,20 @@ def scorecard(f: Filters) -> list[ScoreRow]:
 # --------------------------------------------------------------------------- hot spots
 HOTSPOTS = """
 WITH rows AS {materialized} (
-  SELECT r.id, r.location_id, r.asset_id, coalesce(-r.asset_id, r.location_id) AS place,
-         r.category_id, r.created_at, r.status = ANY(:open) AS open
+  SELECT r.location_id, r.asset_id, coalesce(-r.asset_id, r.location_id) AS place,
+         r.category_id, r.created_at, r.status = ANY(:open) AS open, r.repeat_of_id
   FROM service_requests r
-  WHERE r.created_at >= :look_back AND r.created_at < :end
-    AND (r.asset_id IS NOT NULL OR r.location_id IS NOT NULL) {scope}
+  WHERE r.created_at >= :start AND r.created_at < :end {scope}
 ), by_location AS (
   SELECT location_id AS id, count(*) AS requests, count(*) FILTER (WHERE open) AS open
-  FROM rows WHERE created_at >= :start AND location_id IS NOT NULL GROUP BY location_id
+  FROM rows WHERE location_id IS NOT NULL GROUP BY location_id
 ), by_asset AS (
   SELECT asset_id AS id, count(*) AS requests, count(*) FILTER (WHERE open) AS open
-  FROM rows WHERE created_at >= :start AND asset_id IS NOT NULL GROUP BY asset_id
+  FROM rows WHERE asset_id IS NOT NULL GROUP BY asset_id
 ), groups AS (
-  SELECT place, category_id, count(*) FILTER (WHERE created_at >= :start) AS requests,
-         count(*) FILTER (WHERE again) AS repeats, max(created_at) AS last_at
-  FROM (
-    SELECT place, category_id, created_at, created_at >= :start
-           AND lag(created_at) OVER (PARTITION BY place, category_id ORDER BY created_at, id)
-               >= created_at - :within * interval '1 second' AS again
-    FROM rows
-  ) sequence
-  GROUP BY place, category_id HAVING count(*) FILTER (WHERE again) > 0
+  SELECT place, category_id, count(*) AS requests, count(repeat_of_id) AS repeats,
+         max(created_at) AS last_at
+  FROM rows GROUP BY place, category_id HAVING count(repeat_of_id) > 0
   ORDER BY repeats DESC, requests DESC, last_at DESC, place, category_id LIMIT :top
 )
 (SELECT 'location' AS kind, l.id, loc.name, coalesce(parent.name, '') AS "where",
@@ -343,22 +336,17 @@ JOIN locations loc ON loc.id = coalesce(asset.location_id, g.place)
 LEFT JOIN locations parent ON parent.id = loc.parent_id JOIN sites s ON s.id = loc.site_id
 JOIN categories c ON c.id = g.category_id LEFT JOIN categories cg ON cg.id = c.parent_id
 """
-"""One statement for the three lists. The period's rows (and 30 days before, for repeats) are
-read from the index once per list: cheaper than keeping them (MATERIALIZED) for all three.
-A place is an asset's id negated, else the location's id: one sort key that is never NULL
-(a sort of tuples with NULLs in them reads every later column the slow way)."""
+"""One statement for the three lists, over the period's rows, read from the index on
+created_at (which carries every column they need, the stored repeat link among them) once per
+list: cheaper than keeping them (MATERIALIZED) for all three. A repeat failure is a request
+with a link (set when it was created): counted, never computed. A place is an asset's id
+negated, else the location's id: one grouping key that is never NULL for a place."""
 
 
 def hotspots(f: Filters, materialized: str = "NOT MATERIALIZED") -> Hotspots:
     where, params = scope(f)
     sql = HOTSPOTS.format(scope=where, materialized=materialized)
-    rows = run(
-        sql,
-        _params(
-            f, look_back=f.start - REPEAT_WITHIN, within=REPEAT_WITHIN.total_seconds(), top=TOP,
-            open=list(OPEN_STATUSES), **params,
-        ),
-    )  # fmt: skip
+    rows = run(sql, _params(f, top=TOP, open=list(OPEN_STATUSES), **params))
     result = Hotspots()
     for r in sorted(rows, key=lambda r: r.rank):
         if r.kind == "repeat":

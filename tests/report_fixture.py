@@ -1,5 +1,6 @@
 """Twenty-one requests with known times for the report tests, written straight into the
-tables (no lifecycle: every moment is chosen).
+tables (no lifecycle: every moment is chosen); the links of repeat failures are computed
+over them all at the end (link_repeats), as the migration computed them.
 
 Now is Friday 20 June 2025, 10:00 UTC (12:00 in Berlin, the tower's time zone); "this
 month" is 1–20 June in Berlin: [31 May 22:00 UTC, 20 June 22:00 UTC).
@@ -40,8 +41,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from wave.extensions import db
 from wave.qr.models import Asset, Location, Site
+from wave.requests import repeats
 from wave.requests.models import RequestEvent, ServiceRequest
 
 NOW = datetime(2025, 6, 20, 10, 0, tzinfo=UTC)
@@ -337,4 +341,13 @@ def build_requests(world, places: Places) -> dict[str, ServiceRequest]:
     )
     r["D1"] = make(w, "D1", at(6, 10, 12), "wet", p.gate, source="api")
     db.session.commit()
+    link_repeats()
     return r
+
+
+def link_repeats():
+    """Each request's link to the one it repeats, computed over them all as the migration
+    did (they were written out of order, so no request can find its predecessor alone)."""
+    db.session.execute(sa.text("UPDATE service_requests SET repeat_of_id = NULL"))
+    db.session.execute(sa.text(repeats.backfill_sql(db.engine.dialect.name)))
+    db.session.commit()

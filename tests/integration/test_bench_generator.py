@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from bench import generate_requests as generator
 from wave.extensions import db
 from wave.messenger.models import Message, Thread, ThreadMember
-from wave.requests import due
+from wave.requests import due, repeats
 from wave.requests.models import OPEN_STATUSES, RequestEvent, ServiceRequest
 
 PG_URL = os.environ.get("WAVE_TEST_DATABASE_URL")
@@ -128,6 +128,12 @@ def test_due_times_are_the_ones_wave_computes(history):
         due.set_due_times(req)
         assert (req.response_due_at, req.resolution_due_at, req.next_due_at) == stored, req.id
     db.session.rollback()
+
+
+def test_repeat_links_are_the_ones_wave_sets(history):
+    links = {req.id: req.repeat_of_id for req in history[0]}
+    assert sum(1 for link in links.values() if link) > 30  # 300 requests at 50 places
+    assert links == {req.id: repeats.repeated(req) for req in history[0]}
 
 
 def test_the_timeline_explains_the_request(history):

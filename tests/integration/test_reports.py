@@ -119,6 +119,16 @@ def test_hot_spots_and_repeat_failures(reports):
     assert h.repeats[0].last_at == at(6, 20, 8)
 
 
+def test_a_repeat_need_not_follow_a_request_the_filters_keep(reports):
+    """The same place and category make a repeat: Sam's requests repeat Olga's too."""
+    world = reports[0]
+    sam = figures.hotspots(june(assignee_id=world.sam.id)).repeats
+    assert [(r.place, r.category, r.requests, r.repeats) for r in sam] == [
+        ("102 Kitchen", "Cleaning → Trash removal", 2, 2),  # C7 after Olga's C3; O2 after C7
+        ("101 Office", "Cleaning → Trash removal", 1, 1),  # C5 after Olga's C2
+    ]
+
+
 @pytest.mark.parametrize(
     "scope, created, completed",
     [

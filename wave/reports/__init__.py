@@ -36,5 +36,7 @@ Definitions ("in the period" means the moment falls in the period):
   entry's person, so work done before a request was handed on stays with whoever did it).
 - hot spots: locations and assets with the most requests created in the period (top 20);
   repeat failures: requests created in the period at the same asset (else location) and of
-  the same category as an earlier one at most 30 days before (top 20 places).
+  the same category as an earlier one at most 30 days before (top 20 places). The earlier
+  request is any request there, whether or not it matches the filters (team, employee,
+  source): the same place and category are what make a repeat failure.
 """

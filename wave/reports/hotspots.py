@@ -1,21 +1,21 @@
 """Hot spots: the locations and assets with the most requests created in the period, and
-repeat failures (the same asset, else location, and category again within 30 days)."""
+repeat failures: the period's requests that repeat an earlier one at the same asset (else
+location) and of the same category, at most 30 days before. Each request stores the one it
+repeats (repeat_of_id, set by wave/requests/repeats.py), which need not match the report's
+filters: the same place and category are what make a repeat failure."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
 from wave.extensions import db
 from wave.qr.models import Asset, Location, Site
 from wave.reports.conditions import SR, created, is_open, scope
 from wave.reports.filters import Filters
-from wave.reports.sql import apart_at_most, moment
 from wave.requests.models import Category
-from wave.timeutil import UTCDateTime
 
 TOP = 20
-REPEAT_WITHIN = timedelta(days=30)
 
 _LOCATION = Location.__table__
 _PARENT = _LOCATION.alias("parent")
@@ -41,8 +41,9 @@ class Spot:
 
 @dataclass
 class Repeat:
-    """A place and category that failed again: requests created in the period that came at
-    most 30 days after the one before."""
+    """A place and category that failed again: the requests created in the period there
+    (matching the filters), how many of them repeat an earlier request (of any team, person
+    or source), and when the latest was created."""
 
     asset_id: int | None
     location_id: int | None
@@ -125,49 +126,26 @@ def _assets(f: Filters) -> list[Spot]:
 
 
 def _repeats(f: Filters) -> list[Repeat]:
-    """Each request in the period next to the one before it at the same place and of the
-    same category (looking back 30 days before the period too), grouped by place; the top
-    20 groups are named."""
-    # A place is the asset's id negated, else the location's id: one sort key that is never
-    # NULL (PostgreSQL sorts tuples with NULLs in them much slower: every later column is
-    # found the slow way).
+    """The period's requests grouped by place and category, with how many of them repeat an
+    earlier one (the stored link, wave/requests/repeats.py), for the groups with repeats;
+    the top 20 are named. The period's rows come from the report index, which carries the
+    link on PostgreSQL."""
+    # A place is the asset's id negated, else the location's id: one grouping key.
     place = func.coalesce(-SR.c.asset_id, SR.c.location_id)
-    sequence = (
+    requests, repeats = func.count(), func.count(SR.c.repeat_of_id)
+    last_at = func.max(SR.c.created_at)
+    groups = (
         select(
             place.label("place"),
             SR.c.category_id,
-            SR.c.created_at,
-            func.lag(SR.c.created_at, type_=UTCDateTime)
-            .over(partition_by=[place, SR.c.category_id], order_by=[SR.c.created_at, SR.c.id])
-            .label("previous_at"),
-        )
-        .where(
-            *scope(SR.c, f),
-            SR.c.created_at >= moment(f.start - REPEAT_WITHIN),
-            SR.c.created_at < moment(f.end),
-            or_(SR.c.asset_id.is_not(None), SR.c.location_id.is_not(None)),
-        )
-        .subquery("sequence")
-    )
-    s = sequence.c
-    in_period = s.created_at >= moment(f.start)
-    again = and_(
-        in_period,
-        s.previous_at.is_not(None),
-        apart_at_most(s.created_at, s.previous_at, REPEAT_WITHIN.total_seconds()),
-    )
-    repeats = func.count().filter(again)
-    groups = (
-        select(
-            s.place,
-            s.category_id,
-            func.count().filter(in_period).label("requests"),
+            requests.label("requests"),
             repeats.label("repeats"),
-            func.max(s.created_at).label("last_at"),
+            last_at.label("last_at"),
         )
-        .group_by(s.place, s.category_id)
+        .where(*scope(SR.c, f), created(SR.c, f))
+        .group_by(place, SR.c.category_id)
         .having(repeats > 0)
-        .order_by(*_ranking(s, repeats, func.count().filter(in_period), func.max(s.created_at)))
+        .order_by(*_ranking(repeats, requests, last_at, place, SR.c.category_id))
         .limit(TOP)
         .subquery("groups")
     )
@@ -196,13 +174,13 @@ def _repeats(f: Filters) -> list[Repeat]:
             .join(_CATEGORY, _CATEGORY.c.id == g.category_id)
             .outerjoin(_GROUP, _GROUP.c.id == _CATEGORY.c.parent_id)
         )
-        .order_by(*_ranking(g, g.repeats, g.requests, g.last_at))
+        .order_by(*_ranking(g.repeats, g.requests, g.last_at, g.place, g.category_id))
     )
     return [
         Repeat(**{**row._asdict(), "where": row.where or ""}) for row in db.session.execute(query)
     ]
 
 
-def _ranking(c, repeats, requests, last_at) -> list:
+def _ranking(repeats, requests, last_at, place, category_id) -> list:
     """Most repeats first, then most requests, the latest; place and category break ties."""
-    return [repeats.desc(), requests.desc(), last_at.desc(), c.place, c.category_id]
+    return [repeats.desc(), requests.desc(), last_at.desc(), place, category_id]

@@ -63,14 +63,6 @@ def _seconds_sqlite(element, compiler, **kw):
     return f"round((julianday({later}) - julianday({earlier})) * 86400.0, 3)"
 
 
-def apart_at_most(later, earlier, seconds: float):
-    """later − earlier ≤ seconds. PostgreSQL compares the moments themselves (an interval of
-    seconds is exact across summer time): a year's repeat failures compute no seconds."""
-    if is_postgres():
-        return earlier >= later - func.make_interval(0, 0, 0, 0, 0, 0, seconds)
-    return seconds_between(later, earlier) <= seconds
-
-
 def among(column, ids):
     """`column` is one of the ids a query selects. On PostgreSQL as = ANY(ARRAY(query)): the
     ids are gathered first and looked up by index, where IN (query) would be planned on a

@@ -101,12 +101,13 @@ class ServiceRequest(db.Model):
         Index("ix_service_requests_next_due_at_id", "next_due_at", "id"),
         Index("ix_service_requests_response_due_at", "response_due_at"),
         Index("ix_service_requests_resolution_due_at", "resolution_due_at"),
-        # Reports: completed in a period, and which of those were created before it.
+        # Reports: completed in a period, and which of those were created before it; on
+        # PostgreSQL with the filters' columns (the trend's counts, the scorecard's median).
         Index(
             "ix_service_requests_resolved_at_created_at",
             "resolved_at",
             "created_at",
-            postgresql_include=["id"],
+            postgresql_include=["id", "assignee_id", "site_id", "category_id", "team_id", "source"],
         ),
         # Reports: the period's requests; on PostgreSQL with every column the figures read.
         Index(
@@ -115,8 +116,28 @@ class ServiceRequest(db.Model):
             postgresql_include=(
                 "id status source site_id category_id location_id asset_id team_id assignee_id "
                 "created_by_id first_response_at resolved_at closed_at response_due_at "
-                "resolution_due_at rating"
+                "resolution_due_at rating repeat_of_id"
             ).split(),
+        ),
+        # Repeat failures (wave/requests/repeats.py): the request before or after one at its
+        # place and of its category, a probe each; an asset, else a location without one.
+        Index(
+            "ix_service_requests_repeat_asset",
+            "asset_id",
+            "category_id",
+            "created_at",
+            "id",
+            postgresql_where=text("asset_id IS NOT NULL"),
+            sqlite_where=text("asset_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_service_requests_repeat_location",
+            "location_id",
+            "category_id",
+            "created_at",
+            "id",
+            postgresql_where=text("asset_id IS NULL"),
+            sqlite_where=text("asset_id IS NULL"),
         ),
     )
 
@@ -174,6 +195,12 @@ class ServiceRequest(db.Model):
     """Sent with the form; a retried or double-tapped submit finds the request it made."""
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"), index=True)
     source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    repeat_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="SET NULL")
+    )
+    """The request this one repeats: the latest earlier one at the same place (asset, else
+    location) and of the same category, at most 30 days before; kept by
+    wave/requests/repeats.py. The hot spots report counts these links."""
 
     category: Mapped[Category] = relationship()
     site: Mapped[Site] = relationship()

@@ -12,7 +12,7 @@ from wave.files.models import Attachment
 from wave.messenger import services as messenger
 from wave.qr.models import Asset, Location, QrTag
 from wave.realtime import publish_after_commit
-from wave.requests import due, notices, recipients, tenancy, tenant_mail
+from wave.requests import due, notices, recipients, repeats, tenancy, tenant_mail
 from wave.requests.models import (
     Category,
     RequestAttachment,
@@ -88,6 +88,7 @@ def _new_request(*, category: Category, location, asset, source, description, co
     req.requester_locale = str(get_locale() or "en")
     req.created_at = now()
     due.set_due_times(req)
+    repeats.link(req)  # before it joins the session: the lookup must not flush it
     db.session.add(req)
     return req
 

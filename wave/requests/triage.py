@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from wave.extensions import db
 from wave.realtime import team_room
-from wave.requests import due
+from wave.requests import due, repeats
 from wave.requests.lifecycle import can_work, publish_change, record
 from wave.requests.models import PRIORITIES, SLA_CLASSES
 from wave.requests.services import ActionError
@@ -46,8 +46,9 @@ def reclassify(req, actor, *, category, priority: str, sla_class: str):
     after = {"category_id": category.id, "priority": priority, "sla_class": sla_class}
     if before == after:
         raise ActionError(_l("Nothing was changed."))
-    previous_team = req.team_id
+    previous_team, was = req.team_id, repeats.group_of(req)
     req.category, req.category_id = category, category.id
+    repeats.relink(req, was=was)
     req.priority, req.sla_class = priority, sla_class
     if req.assignee_id is None and category.default_team_id:
         req.team_id = category.default_team_id
