@@ -75,11 +75,12 @@ def _float(value):
 
 
 # --------------------------------------------------------------------------- summary
-PERIOD_ROWS = """
+CREATED_ROWS = """
   SELECT {columns}, true AS c, r.resolved_at >= :start AND r.resolved_at < :end AS d
   FROM service_requests r WHERE r.created_at >= :start AND r.created_at < :end {scope}
-  UNION ALL
-  SELECT {columns}, false, true
+"""
+LATE_ROWS = """
+  SELECT {columns}, false AS c, true AS d
   FROM service_requests r WHERE r.id = ANY(ARRAY(
     SELECT id FROM service_requests
     WHERE resolved_at >= :start AND resolved_at < :end AND created_at < :start
@@ -87,6 +88,7 @@ PERIOD_ROWS = """
     SELECT id FROM service_requests
     WHERE resolved_at >= :start AND resolved_at < :end AND created_at >= :end)) {scope}
 """
+PERIOD_ROWS = CREATED_ROWS + "  UNION ALL" + LATE_ROWS
 """Requests created in the period, then those completed in it but created before (or, with
 a wrong clock, after) it (c: created in the period, d: completed in it): two index ranges
 instead of an OR. The few late ones are found by id, as an array, because the planner
@@ -108,6 +110,11 @@ COUNTS = """
     avg(rating) FILTER (WHERE d) AS rating,
     count(rating) FILTER (WHERE d) AS rated,
     count(*) FILTER (WHERE d AND assignee_id = created_by_id) AS initiative"""
+
+BRANCH_COUNTS = COUNTS.replace(
+    "avg(rating) FILTER (WHERE d) AS rating", "sum(rating) FILTER (WHERE d) AS rating_sum"
+)
+"""COUNTS that add up: the ratings' sum instead of their average."""
 
 SUMMARY = """
 SELECT p.*, o.*, l.labor FROM (
@@ -200,42 +207,42 @@ def summary(f: Filters) -> Summary:
 
 # --------------------------------------------------------------------------- trend
 TREND = """
-SELECT n, sum(created), sum(completed) FROM (
-  SELECT width_bucket(r.created_at, {edges}) AS n, count(*) AS created, 0 AS completed
-  FROM service_requests r WHERE r.created_at >= :start AND r.created_at < :end {scope}
-  GROUP BY 1
-  UNION ALL
-  SELECT width_bucket(r.resolved_at, {edges}), 0, count(*) FROM {completed} GROUP BY 1
-) b GROUP BY n
+SELECT (SELECT count(*) FROM service_requests r
+        WHERE r.created_at >= b.lo AND r.created_at < b.hi {scope}) AS created,
+       (SELECT count(*) FROM service_requests r
+        WHERE r.resolved_at >= b.lo AND r.resolved_at < b.hi {scope}) AS completed
+FROM unnest(CAST(:los AS timestamptz[]), CAST(:his AS timestamptz[])) WITH ORDINALITY
+  AS b(lo, hi, n)
+ORDER BY b.n
 """
-"""Completed work straight from the index on resolved_at; with a filter, from the period's
-requests (the index on created_at carries the filtered columns)."""
+"""Per bucket, one range of the index on created_at and one of the index on resolved_at
+(both carry the filtered columns), counted: no row's bucket is worked out."""
 
 
 def trend(f: Filters) -> Trend:
     where, params = scope(f)
     firsts = _bucket_days(f)
-    edges = [midnight(day, f.timezone) for day in firsts[1:]]
-    completed = "service_requests r WHERE r.resolved_at >= :start AND r.resolved_at < :end"
-    if where:
-        period = PERIOD_ROWS.format(columns="r.resolved_at", scope=where)
-        completed = f"({period}) r WHERE d"
-    sql = TREND.format(edges="CAST(:edges AS timestamptz[])", scope=where, completed=completed)
-    rows = run(sql, _params(f, edges=edges, **params))
-    counted = {n: (int(c), int(d)) for n, c, d in rows}
-    return Trend(f.weekly, [(day, *counted.get(i, (0, 0))) for i, day in enumerate(firsts)])
+    starts = [f.start, *[midnight(day, f.timezone) for day in firsts[1:]], f.end]
+    rows = run(TREND.format(scope=where), _params(f, los=starts[:-1], his=starts[1:], **params))
+    return Trend(
+        f.weekly, [(day, int(c), int(d)) for day, (c, d) in zip(firsts, rows, strict=True)]
+    )
 
 
 # --------------------------------------------------------------------------- scorecard
 SCORECARD = """
 WITH period AS (
-  SELECT assignee_id, {counts}
-  FROM ({period}) r GROUP BY assignee_id
+  SELECT assignee_id, sum(done)::int AS done, sum(response_due)::int AS response_due,
+    sum(response_met)::int AS response_met, sum(resolution_due)::int AS resolution_due,
+    sum(resolution_met)::int AS resolution_met, sum(rating_sum)::int AS rating_sum,
+    sum(rated)::int AS rated, sum(initiative)::int AS initiative
+  FROM ({branches}) b GROUP BY assignee_id
 ), times AS (
-  SELECT assignee_id, percentile_cont(0.5) WITHIN GROUP (
-      ORDER BY date_part('epoch', resolved_at - created_at)) AS median
-  FROM ({period}) r WHERE d
-  GROUP BY assignee_id
+  SELECT r.assignee_id, percentile_cont(0.5) WITHIN GROUP (
+      ORDER BY date_part('epoch', r.resolved_at - r.created_at)) AS median
+  FROM service_requests r
+  WHERE r.resolved_at >= :start AND r.resolved_at < :end AND r.assignee_id IS NOT NULL {scope}
+  GROUP BY r.assignee_id
 ), late AS (
   SELECT r.assignee_id, count(*) AS overdue FROM service_requests r
   WHERE r.status = ANY(:open) AND r.assignee_id IS NOT NULL {scope}
@@ -248,7 +255,7 @@ SELECT u.id, u.display_name, u.archived_at IS NOT NULL AS archived,
   coalesce(p.response_due, 0) AS response_due, coalesce(p.response_met, 0) AS response_met,
   coalesce(p.resolution_due, 0) AS resolution_due,
   coalesce(p.resolution_met, 0) AS resolution_met, t.median,
-  coalesce(labor.labor, 0) AS labor, p.rating, coalesce(p.rated, 0) AS rated,
+  coalesce(labor.labor, 0) AS labor, p.rating_sum, coalesce(p.rated, 0) AS rated,
   coalesce(p.initiative, 0) AS initiative
 FROM (SELECT assignee_id FROM period UNION SELECT assignee_id FROM late
       UNION SELECT assignee_id FROM labor) people
@@ -259,17 +266,20 @@ LEFT JOIN late ON late.assignee_id = people.assignee_id
 LEFT JOIN labor ON labor.assignee_id = people.assignee_id
 ORDER BY u.display_name, u.id
 """
+"""The period's counts are taken in each branch of PERIOD_ROWS and added up: PostgreSQL
+aggregates a branch alone in parallel, never below a UNION ALL. The median reads completed
+work as one range of the index on resolved_at."""
 
 
 def scorecard(f: Filters) -> list[ScoreRow]:
     where, params = scope(f)
     assigned = where + " AND r.assignee_id IS NOT NULL"
-    sql = SCORECARD.format(
-        counts=COUNTS,
-        period=PERIOD_ROWS.format(columns=COLUMNS, scope=assigned),
-        scope=where,
-        labor=_labor(f, by_assignee=True),
-    )
+    branches = " UNION ALL ".join(
+        f"SELECT assignee_id, {BRANCH_COUNTS} FROM ({rows}) r GROUP BY assignee_id"
+        for rows in (CREATED_ROWS.format(columns=COLUMNS, scope=assigned),
+                     LATE_ROWS.format(columns=COLUMNS, scope=assigned))
+    )  # fmt: skip
+    sql = SCORECARD.format(branches=branches, scope=where, labor=_labor(f, by_assignee=True))
     return [
         ScoreRow(
             user_id=r.id,
@@ -283,7 +293,7 @@ def scorecard(f: Filters) -> list[ScoreRow]:
             resolution_met=r.resolution_met,
             resolution_median=r.median,
             labor=int(r.labor),
-            rating=_float(r.rating),
+            rating=r.rating_sum / r.rated if r.rated else None,
             rated=r.rated,
             initiative=r.initiative,
         )
