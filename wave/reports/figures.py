@@ -56,6 +56,7 @@ from wave.reports.sql import (
     moment,
     percentile,
     seconds_between,
+    spans,
 )
 
 __all__ = ["Filters", "Hotspots", "ScoreRow", "Summary", "Trend"]
@@ -303,12 +304,7 @@ def trend(f: Filters) -> Trend:
     firsts = _bucket_days(f)
     starts = [f.start, *[midnight(day, f.timezone) for day in firsts[1:]], f.end]
 
-    buckets = union_all(
-        *[
-            select(literal(n, Integer).label("n"), moment(lo).label("lo"), moment(hi).label("hi"))
-            for n, (lo, hi) in enumerate(zip(starts, starts[1:], strict=False))
-        ]
-    ).subquery("buckets")
+    buckets = spans(starts)
 
     def count(when):
         in_bucket = [when >= buckets.c.lo, when < buckets.c.hi, *scope(SR.c, f)]

@@ -1,5 +1,6 @@
 """SQL that PostgreSQL and SQLite spell differently: the time between two moments,
-percentiles, a few ids to look up, and JSON kept as text. Same numbers on both.
+percentiles, a few ids to look up, JSON kept as text, and a list of spans of time. Same
+numbers on both.
 
 SQLite has no percentile function. `measured()` adds to a subquery, for each measure, its
 rank among the non-empty values of its group (row_number) and how many there are (count),
@@ -22,6 +23,7 @@ from sqlalchemy import (
     literal,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
@@ -115,3 +117,22 @@ def percentile(sub, name: str, p: float):
     second = func.max(case((and_(rank == low + 2, value.is_not(None)), value)))
     fraction = func.max(k - low)
     return first + fraction * (func.coalesce(second, first) - first)
+
+
+# --------------------------------------------------------------------------- spans
+def spans(starts: list[datetime]):
+    """The spans between consecutive moments as rows (n, lo, hi), n from 1: on PostgreSQL
+    two arrays unnested (two parameters however many spans), on SQLite a UNION ALL."""
+    if is_postgres():
+        moments = postgresql.ARRAY(UTCDateTime)
+        return (
+            func.unnest(literal(starts[:-1], moments), literal(starts[1:], moments))
+            .table_valued("lo", "hi", with_ordinality="n")
+            .render_derived(name="spans", with_types=False)
+        )
+    return union_all(
+        *[
+            select(literal(n, Integer).label("n"), moment(lo).label("lo"), moment(hi).label("hi"))
+            for n, (lo, hi) in enumerate(zip(starts, starts[1:], strict=False), 1)
+        ]
+    ).subquery("spans")
