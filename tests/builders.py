@@ -9,7 +9,9 @@ The room offers Cleaning only; the printer offers IT only.
 """
 
 import functools
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
@@ -145,3 +147,13 @@ def report(world: World, category=None, description="Bin is full", contact=None)
         submission_key=None,
     )
     return req
+
+
+def migration(revision: str):
+    """The migration module of `revision` (its file in migrations/versions/), loaded as is:
+    to test one migration's own SQL."""
+    (path,) = (Path(__file__).parents[1] / "migrations/versions").glob(f"{revision}_*.py")
+    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -31,12 +31,11 @@ def _resolved_index(include):
 
 
 def upgrade():
-    if op.get_bind().dialect.name == 'postgresql':
-        _resolved_index(RESOLVED_INCLUDE)
     # Entries made from now on name the person the request was assigned to then. For the
     # older ones the request's assignee now is the best there is, and it is what the reports
     # credited them to until now.
     if op.get_bind().dialect.name == 'postgresql':
+        _resolved_index(RESOLVED_INCLUDE)
         op.execute(
             "UPDATE request_events e SET data = (coalesce(e.data::jsonb, '{}'::jsonb)"
             " || jsonb_build_object('assignee_id', r.assignee_id))::json"
@@ -56,7 +55,6 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         _resolved_index(RESOLVED_INCLUDE_BEFORE)
-    if op.get_bind().dialect.name == 'postgresql':
         op.execute(
             "UPDATE request_events SET data = (data::jsonb - 'assignee_id')::json"
             " WHERE kind = 'labor'"

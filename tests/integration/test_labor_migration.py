@@ -1,29 +1,20 @@
 """Migration f6b2c4d8e0a3: labor entries made before Wave kept their person get the
 request's assignee, so the reports credit them as they did before the upgrade."""
 
-import importlib.util
-from pathlib import Path
-
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import select
 
+from tests.builders import migration
 from tests.report_fixture import NOW, at, make
 from wave.extensions import db
 from wave.reports import figures
 from wave.reports.filters import Filters
 from wave.requests.models import RequestEvent
 
-MIGRATION = (
-    Path(__file__).parents[2]
-    / "migrations/versions/f6b2c4d8e0a3_labor_entries_keep_their_person.py"
-)
-
 
 def _upgrade() -> None:
-    spec = importlib.util.spec_from_file_location("labor_person", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = migration("f6b2c4d8e0a3")
     with db.engine.begin() as conn:
         context = MigrationContext.configure(conn)
         with Operations.context(context):

@@ -3,16 +3,14 @@ its place (its asset, else its location) and of its category, at most 30 days be
 when it is created, by every way in, and kept true when the desk changes its category; the
 migration's backfill computes the same links from scratch (wave/requests/repeats.py)."""
 
-import importlib.util
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event, select
 
-from tests.builders import report
+from tests.builders import migration, report
 from tests.conftest import csrf_from, token
 from wave.extensions import db
 from wave.messenger import chats
@@ -20,7 +18,6 @@ from wave.requests import from_chat, repeats, services, triage
 from wave.requests.models import ServiceRequest
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-MIGRATION = Path(__file__).parents[2] / "migrations/versions/e5a1b3c7d9f2_repeat_links.py"
 
 
 @pytest.fixture
@@ -206,9 +203,7 @@ def test_a_change_of_priority_alone_leaves_the_links(world, clock):
 
 # ------------------------------------------------------------------------------ backfill
 def _migration_backfill(dialect: str) -> str:
-    spec = importlib.util.spec_from_file_location("repeat_links", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = migration("e5a1b3c7d9f2")
     return module.BACKFILL.format(near=module.NEAR[dialect])
 
 
