@@ -14,7 +14,7 @@ from tests.images import jpeg_bytes
 from wave.extensions import db, socketio
 from wave.files.images import read_photo, store_photo
 from wave.messenger import chats
-from wave.messenger.models import Message
+from wave.messenger.models import Message, ThreadMember
 from wave.requests import discussion, from_chat, lifecycle
 from wave.requests.models import RequestAttachment, RequestEvent, ServiceRequest
 from wave.requests.services import ActionError
@@ -343,6 +343,18 @@ def test_the_form_is_prefilled_from_the_message(world, signed_in, spill):
     assert "\nCoffee spilled in 101</textarea>" in html
     assert "2 photos go with the request" in html
     assert '<option selected value="0">Anyone in the team' in html  # unless someone is chosen
+
+
+def test_opening_a_message_for_a_request_marks_the_chat_read_up_to_it(
+    world, signed_in, team_chat, spill
+):
+    """She opened the message to act on it: the chat is read up to it (whatever the chat page
+    reported on the way out), and a later message stays unread."""
+    later, _ = chats.send(team_chat, world.sam, "And the bin is full")
+    assert signed_in(world.olga).get(f"/chats/messages/{spill.id}/request").status_code == 200
+    db.session.expire_all()
+    member = db.session.get(ThreadMember, (team_chat.id, world.olga.id))
+    assert member.last_read_id == spill.id < later.id
 
 
 def test_team_chat_categories_come_first_and_are_chosen(world, signed_in, team_chat, spill):

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from wave.auth.access import staff_required
 from wave.extensions import db, htmx
+from wave.messenger import chats
 from wave.requests import from_chat, lifecycle
 from wave.requests.access import can_see
 from wave.requests.forms import ActionForm, PlaceMixin
@@ -55,6 +56,9 @@ def new(message_id):
             return redirect(chat_url("chats.thread", thread_id=thread.id), 303)
         return _page(message, thread, None, existing)
     if request.method == "GET":
+        # She opened this message to act on it: the chat is read up to it, whatever the
+        # page she left managed to report on the way out.
+        chats.read(thread, current_user, message.id)
         return _page(message, thread, _prefilled(message, thread), None)
     form = FromMessageForm()
     _offer(form, thread)
