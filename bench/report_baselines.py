@@ -10,8 +10,9 @@ reading EXPLAIN (ANALYZE, BUFFERS) on the million-request database (bench/report
 - the period's requests are those created in it (a range of the index on created_at, which
   carries every column the figures read) and the few completed in it but created
   otherwise (by id, from the index on (resolved_at, created_at)), never an OR of the two;
-- summary and scorecard are one statement each; percentiles are percentile_cont over an
-  array of fractions (one sort per measure);
+- summary and scorecard are one statement each; the period's counts are aggregated per
+  branch (in parallel); percentiles are percentile_cont over an array of fractions (one
+  sort per measure), the summary's two measures side by side (Parallel Append);
 - hot spots are one statement for the three lists;
 - labor entries are counted by their JSON text before any is parsed.
 """
@@ -70,10 +71,6 @@ def _params(f: Filters, **more) -> dict:
     return {"start": f.start, "end": f.end, "now": f.now, **more}
 
 
-def _float(value):
-    return float(value) if value is not None else None
-
-
 # --------------------------------------------------------------------------- summary
 CREATED_ROWS = """
   SELECT {columns}, true AS c, r.resolved_at >= :start AND r.resolved_at < :end AS d
@@ -88,12 +85,11 @@ LATE_ROWS = """
     SELECT id FROM service_requests
     WHERE resolved_at >= :start AND resolved_at < :end AND created_at >= :end)) {scope}
 """
-PERIOD_ROWS = CREATED_ROWS + "  UNION ALL" + LATE_ROWS
-"""Requests created in the period, then those completed in it but created before (or, with
-a wrong clock, after) it (c: created in the period, d: completed in it): two index ranges
-instead of an OR. The few late ones are found by id, as an array, because the planner
-expects a quarter of the table there (it takes the two ranges as independent) and would
-scan all earlier requests."""
+"""CREATED_ROWS: requests created in the period; LATE_ROWS: those completed in it but
+created before (or, with a wrong clock, after) it (c: created in the period, d: completed in
+it): two index ranges instead of an OR. The few late ones are found by id, as an array,
+because the planner expects a quarter of the table there (it takes the two ranges as
+independent) and would scan all earlier requests."""
 
 COLUMNS = (
     "r.id, r.assignee_id, r.created_by_id, r.created_at, r.first_response_at, r.resolved_at, "
@@ -117,17 +113,28 @@ BRANCH_COUNTS = COUNTS.replace(
 """COUNTS that add up: the ratings' sum instead of their average."""
 
 SUMMARY = """
-SELECT p.*, o.*, l.labor FROM (
-  SELECT count(*) FILTER (WHERE c) AS created, {counts},
-    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-        ORDER BY date_part('epoch', first_response_at - created_at)) FILTER (WHERE c)
-      AS reaction,
-    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-        ORDER BY date_part('epoch', resolved_at - created_at)) FILTER (WHERE d)
-      AS resolution,
-    count(*) FILTER (WHERE d AND id IN (
-        SELECT request_id FROM request_events WHERE kind = 'reopened')) AS reopened
-  FROM ({period}) period
+WITH times AS (
+  SELECT 'reaction' AS measure, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+      ORDER BY date_part('epoch', r.first_response_at - r.created_at)) AS p
+  FROM service_requests r
+  WHERE r.created_at >= :start AND r.created_at < :end AND r.first_response_at IS NOT NULL
+    {scope}
+  UNION ALL
+  SELECT 'resolution', percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+      ORDER BY date_part('epoch', r.resolved_at - r.created_at))
+  FROM service_requests r
+  WHERE r.resolved_at >= :start AND r.resolved_at < :end {scope}
+)
+SELECT p.*, o.*, l.labor,
+  (SELECT t.p FROM times t WHERE t.measure = 'reaction') AS reaction,
+  (SELECT t.p FROM times t WHERE t.measure = 'resolution') AS resolution
+FROM (
+  SELECT sum(created)::int AS created, sum(done)::int AS done,
+    sum(response_due)::int AS response_due, sum(response_met)::int AS response_met,
+    sum(resolution_due)::int AS resolution_due, sum(resolution_met)::int AS resolution_met,
+    sum(rating_sum)::int AS rating_sum, sum(rated)::int AS rated,
+    sum(reopened)::int AS reopened, sum(initiative)::int AS initiative
+  FROM ({branches}) b
 ) p, (
   SELECT
     count(*) FILTER (WHERE r.status <> 'on_hold' AND r.next_due_at <= :now
@@ -138,6 +145,14 @@ SELECT p.*, o.*, l.labor FROM (
   WHERE r.status = ANY(:open) {scope}
 ) o, ({labor}) l
 """
+"""The counts are taken in CREATED_ROWS and LATE_ROWS apart and added up (PostgreSQL aggregates a
+branch alone in parallel, never below a UNION ALL). The percentiles of the two measures are
+two branches of a UNION ALL, each over its own index range, which PostgreSQL runs side by
+side (Parallel Append): an ordered-set aggregate is never split across processes."""
+
+REOPENED = """
+    count(*) FILTER (WHERE d AND id IN (
+        SELECT request_id FROM request_events WHERE kind = 'reopened')) AS reopened"""
 
 
 def _labor(f: Filters, by_assignee: bool = False) -> str:
@@ -175,13 +190,12 @@ def summary(f: Filters) -> Summary:
         for i in range(last)
     ]
     ages.append(f"count(*) FILTER (WHERE r.created_at <= :limit{last}) AS age_{last + 1}")
-    sql = SUMMARY.format(
-        counts=COUNTS,
-        period=PERIOD_ROWS.format(columns=COLUMNS, scope=where),
-        scope=where,
-        ages=",\n    ".join(ages),
-        labor=_labor(f),
-    )
+    branches = " UNION ALL ".join(
+        f"SELECT count(*) FILTER (WHERE c) AS created, {BRANCH_COUNTS}, {REOPENED} FROM ({rows}) r"
+        for rows in (CREATED_ROWS.format(columns=COLUMNS, scope=where),
+                     LATE_ROWS.format(columns=COLUMNS, scope=where))
+    )  # fmt: skip
+    sql = SUMMARY.format(branches=branches, scope=where, ages=",\n    ".join(ages), labor=_labor(f))
     row = run(sql, _params(f, open=list(OPEN_STATUSES), **limits, **params))[0]
     reaction, resolution = row.reaction or (None, None), row.resolution or (None, None)
     return Summary(
@@ -197,7 +211,7 @@ def summary(f: Filters) -> Summary:
         resolution_median=resolution[0],
         resolution_p90=resolution[1],
         labor=int(row.labor),
-        rating=_float(row.rating),
+        rating=row.rating_sum / row.rated if row.rated else None,
         rated=row.rated,
         reopened=row.reopened,
         initiative=row.initiative,
@@ -266,7 +280,7 @@ LEFT JOIN late ON late.assignee_id = people.assignee_id
 LEFT JOIN labor ON labor.assignee_id = people.assignee_id
 ORDER BY u.display_name, u.id
 """
-"""The period's counts are taken in each branch of PERIOD_ROWS and added up: PostgreSQL
+"""The period's counts are taken in CREATED_ROWS and LATE_ROWS apart and added up: PostgreSQL
 aggregates a branch alone in parallel, never below a UNION ALL. The median reads completed
 work as one range of the index on resolved_at."""
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Integer,
     Text,
     and_,
-    case,
     cast,
     func,
     literal,
@@ -95,30 +94,35 @@ def _period_branches(f: Filters, where=()) -> list:
     ]
 
 
-def _period_requests(f: Filters, where=()):
-    """The period's requests (_period_branches) as one subquery."""
-    return union_all(*_period_branches(f, where)).subquery("requests")
-
-
-def _measures(c, f: Filters, names) -> dict:
-    """Reaction and resolution times in seconds, NULL where they do not apply."""
-    every = {
-        "reaction": case(
-            (
-                and_(created(c, f), c.first_response_at.is_not(None)),
-                seconds_between(c.first_response_at, c.created_at),
-            )
+def _times(f: Filters, names=("reaction", "resolution"), *, group=(), where=()):
+    """The median and 90th percentile of the measures `names` per `group`, as rows (measure,
+    *group, median, p90): reaction times of the requests created in the period and answered,
+    resolution times of those completed in it. Each measure reads its own index range
+    (created_at, resolved_at; on PostgreSQL both carry the filters' columns) and is a branch
+    of a UNION ALL, which PostgreSQL runs side by side in two processes (Parallel Append):
+    percentiles are ordered-set aggregates, which it never splits across processes itself."""
+    measures = {
+        "reaction": (
+            seconds_between(SR.c.first_response_at, SR.c.created_at),
+            [created(SR.c, f), SR.c.first_response_at.is_not(None)],
         ),
-        "resolution": case((completed(c, f), seconds_between(c.resolved_at, c.created_at))),
+        "resolution": (seconds_between(SR.c.resolved_at, SR.c.created_at), [completed(SR.c, f)]),
     }
-    return {name: every[name] for name in names}
-
-
-def _period_rows(f: Filters, measures, *, group=(), where=()):
-    """The period's requests with their times, as a subquery (see measured())."""
-    rows = _period_requests(f, where)
-    group = [rows.c[name] for name in group]
-    return measured(list(rows.c), _measures(rows.c, f, measures), where=[], group=group)
+    parts = []
+    for name in names:
+        value, when = measures[name]
+        keys = [SR.c[key] for key in group]
+        rows = measured(keys, {"value": value}, where=[*when, *scope(SR.c, f), *where], group=keys)
+        keys = [rows.c[key] for key in group]
+        parts.append(
+            select(
+                literal(name).label("measure"),
+                *keys,
+                percentile(rows, "value", 0.5).label("median"),
+                percentile(rows, "value", 0.9).label("p90"),
+            ).group_by(*keys)
+        )
+    return union_all(*parts)
 
 
 def _tallies(c, f: Filters) -> list:
@@ -135,18 +139,6 @@ def _tallies(c, f: Filters) -> list:
         func.count(c.rating).filter(completed(c, f)).label("rated"),
         func.count().filter(completed(c, f), reopened(c)).label("reopened"),
         func.count().filter(initiative(c, f)).label("initiative"),
-    ]
-
-
-def _period_figures(sub, f: Filters, percentiles) -> list:
-    """The period's tallies and percentiles over _period_rows(), in one pass."""
-    return [
-        *_tallies(sub.c, f),
-        *[
-            percentile(sub, name, p).label(f"{name}_{label}")
-            for name in percentiles
-            for p, label in ((0.5, "median"), (0.9, "p90"))
-        ],
     ]
 
 
@@ -246,14 +238,30 @@ class Summary:
 
 
 def summary(f: Filters) -> Summary:
-    """The period's figures, overdue work and the backlog, in one statement."""
-    sub = _period_rows(f, ("reaction", "resolution"))
-    period = select(*_period_figures(sub, f, ("reaction", "resolution"))).subquery("period")
+    """The period's figures, overdue work and the backlog, in one statement: the tallies
+    (aggregated in parallel), then the times (two measures side by side), then labor."""
+    tallies = _period_tallies(f).subquery("tallies")
+    times = _times(f).cte("times")
+    reaction, resolution = (
+        select(times.c.median, times.c.p90).where(times.c.measure == name).subquery(name)
+        for name in ("reaction", "resolution")
+    )
     now = _open_now(f).subquery("open_now")
     labor = _labor(f).subquery("labor")
     row = db.session.execute(
-        select(*period.c, *now.c, labor.c.labor).select_from(
-            period.join(now, true()).join(labor, true())
+        select(
+            *tallies.c,
+            reaction.c.median.label("reaction_median"),
+            reaction.c.p90.label("reaction_p90"),
+            resolution.c.median.label("resolution_median"),
+            resolution.c.p90.label("resolution_p90"),
+            *now.c,
+            labor.c.labor,
+        ).select_from(
+            tallies.join(reaction, true())
+            .join(resolution, true())
+            .join(now, true())
+            .join(labor, true())
         )
     ).one()
     values = row._asdict()
@@ -366,20 +374,9 @@ class ScoreRow:
 def scorecard(f: Filters) -> list[ScoreRow]:
     """One row per assignee with work in the period or overdue now, by name: one statement."""
     period = _period_tallies(f, group=["assignee_id"], where=[_assigned()]).cte("period")
-    # The median apart, over completed work only (with it, the counts above would have to
-    # come sorted by person): one range of the index on resolved_at, which carries the
-    # filters' columns on PostgreSQL.
-    done = measured(
-        [SR.c.assignee_id],
-        _measures(SR.c, f, ("resolution",)),
-        where=[completed(SR.c, f), _assigned(), *scope(SR.c, f)],
-        group=[SR.c.assignee_id],
-    )
-    times = (
-        select(done.c.assignee_id, percentile(done, "resolution", 0.5).label("median"))
-        .group_by(done.c.assignee_id)
-        .cte("times")
-    )
+    # The median apart (with it, the counts above would have to come sorted by person): one
+    # range of the index on resolved_at.
+    times = _times(f, ("resolution",), group=["assignee_id"], where=[_assigned()]).cte("times")
     late = (
         select(SR.c.assignee_id, func.count().label("overdue"))
         .where(is_open(SR.c), overdue(SR.c, f), _assigned(), *scope(SR.c, f))
