@@ -248,7 +248,12 @@ def read_world() -> World:
     middle = db.session.scalar(select(func.max(sr.id))) // 2
     sample = db.session.scalars(
         select(sr)
-        .where(sr.id >= middle, sr.requester_phone.is_not(None), sr.requester_email.is_not(None))
+        .where(
+            sr.id >= middle,
+            sr.requester_phone.is_not(None),
+            sr.requester_email.is_not(None),
+            func.trim(func.coalesce(sr.requester_name, "")) != "",
+        )
         .order_by(sr.id)
         .limit(1)
     ).one()
@@ -262,7 +267,7 @@ def read_world() -> World:
         phone=sample.requester_phone,
         email=sample.requester_email.split("@")[0],
         number=middle,
-        surname=(sample.requester_name or "").split()[-1],
+        surname=sample.requester_name.split()[-1],
         location=db.session.get(Location, sample.location_id).name if sample.location_id else "",
         team_id=sample.team_id,
         site_id=sample.site_id,
