@@ -308,22 +308,33 @@ def trend(f: Filters) -> Trend:
     The local midnights where buckets begin are worked out here (exact across summer time).
     For each bucket the database counts one range of the index on created_at and one of the
     index on resolved_at (on PostgreSQL both carry the filters' columns): it counts index
-    entries, and works out no row's bucket."""
+    entries, and works out no row's bucket. Created and completed are two branches of a
+    UNION ALL, which PostgreSQL runs side by side (Parallel Append); buckets with nothing
+    in them come back as no row."""
     firsts = _bucket_days(f)
     starts = [f.start, *[midnight(day, f.timezone) for day in firsts[1:]], f.end]
 
-    buckets = spans(starts)
-
-    def count(when):
-        in_bucket = [when >= buckets.c.lo, when < buckets.c.hi, *scope(SR.c, f)]
-        return select(func.count()).where(*in_bucket).scalar_subquery()
+    def count(name, when):
+        buckets = spans(starts)
+        in_bucket = and_(when >= buckets.c.lo, when < buckets.c.hi)
+        return (
+            select(literal(name).label("what"), buckets.c.n, func.count().label("count"))
+            .select_from(buckets.join(SR, in_bucket))
+            .where(*scope(SR.c, f))
+            .group_by(buckets.c.n)
+        )
 
     rows = db.session.execute(
-        select(count(SR.c.created_at), count(SR.c.resolved_at))
-        .select_from(buckets)
-        .order_by(buckets.c.n)
+        union_all(count("created", SR.c.created_at), count("completed", SR.c.resolved_at))
     )
-    return Trend(f.weekly, [(day, *row) for day, row in zip(firsts, rows, strict=True)])
+    counts = {(what, n): number for what, n, number in rows}
+    return Trend(
+        f.weekly,
+        [
+            (day, counts.get(("created", n), 0), counts.get(("completed", n), 0))
+            for n, day in enumerate(firsts, 1)
+        ],
+    )
 
 
 def _bucket_days(f: Filters) -> list[date]:
