@@ -532,3 +532,21 @@ def test_counts_carry_the_locales_thousands_separator(app):
         for locale, text in (("en", "48,630"), ("ru", "48\xa0630")):
             with force_locale(locale):
                 assert number(48630) == text
+
+
+def test_figures_are_written_as_the_locale_writes_them(app):
+    """The page's own formatting (patterns parsed once) writes what Babel's would."""
+    from flask_babel import force_locale, format_decimal, format_percent
+
+    from wave.reports.routes import decimal, hours, number, pct
+
+    with app.test_request_context():
+        for locale in ("en", "ru"):
+            with force_locale(locale):
+                for fraction in (0, 0.5, 0.9375, 1):
+                    assert pct(fraction) == format_percent(fraction, "#,##0.#%")
+                assert decimal(4.375) == format_decimal(4.375, "#,##0.0")
+                assert pct(None) == decimal(None) == "—"
+                assert hours(12345) == {"en": "205.8 h", "ru": "205,8 ч"}[locale]
+        with force_locale("ru"):
+            assert (pct(0.9375), number(1234567)) == ("93,8%", "1\xa0234\xa0567")
