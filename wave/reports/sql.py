@@ -1,6 +1,5 @@
 """SQL that PostgreSQL and SQLite spell differently: the time between two moments,
-percentiles, a few ids to look up, JSON kept as text, and a list of spans of time. Same
-numbers on both.
+percentiles, a few ids to look up, and a list of spans of time. Same numbers on both.
 
 SQLite has no percentile function. `measured()` adds to a subquery, for each measure, its
 rank among the non-empty values of its group (row_number) and how many there are (count),
@@ -12,7 +11,6 @@ x[⌊k⌋]) (0-based). PostgreSQL uses percentile_cont itself.
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON,
     Float,
     Integer,
     and_,
@@ -73,11 +71,6 @@ def among(column, ids):
     if is_postgres():
         return column == any_(func.array(ids.scalar_subquery()))
     return column.in_(ids)
-
-
-def json_of(text):
-    """A JSON document given as text (to count equal documents once: JSON has no equality)."""
-    return cast(text, JSON) if is_postgres() else type_coerce(text, JSON)
 
 
 # --------------------------------------------------------------------------- percentiles

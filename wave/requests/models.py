@@ -3,8 +3,21 @@ tenant organisations)."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Computed,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 
 from wave.auth.models import Team, User
 from wave.extensions import db
@@ -230,6 +243,27 @@ class ServiceRequest(db.Model):
         return " · ".join(parts)
 
 
+class labor_field(ColumnElement):
+    """An integer field of a labor entry's data, NULL for other events: the SQL of a generated
+    column (PostgreSQL stores it, SQLite works it out when read)."""
+
+    inherit_cache = True
+    type = Integer()
+
+    def __init__(self, key: str):
+        self.key = key
+
+
+@compiles(labor_field, "postgresql")
+def _labor_field_pg(element, compiler, **kw):
+    return f"CASE WHEN kind = 'labor' THEN (data ->> '{element.key}')::integer END"
+
+
+@compiles(labor_field)
+def _labor_field_sqlite(element, compiler, **kw):
+    return f"CASE WHEN kind = 'labor' THEN json_extract(data, '$.{element.key}') END"
+
+
 class RequestEvent(db.Model):
     """One change to a request: the append-only timeline every report is computed from."""
 
@@ -242,7 +276,7 @@ class RequestEvent(db.Model):
             "ix_request_events_reports",
             "kind",
             "created_at",
-            postgresql_include=["request_id", "data"],
+            postgresql_include=["request_id", "labor_minutes", "labor_assignee_id"],
             postgresql_where=text("kind IN ('labor', 'reopened')"),
             sqlite_where=text("kind IN ('labor', 'reopened')"),
         ),
@@ -260,6 +294,11 @@ class RequestEvent(db.Model):
     public: Mapped[bool] = mapped_column(default=False)
     """Shown on the tenant's tracking page."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    labor_minutes: Mapped[int | None] = mapped_column(Computed(labor_field("minutes")))
+    """A labor entry's minutes (data.minutes), kept as a column for the reports to add up."""
+    labor_assignee_id: Mapped[int | None] = mapped_column(Computed(labor_field("assignee_id")))
+    """Whom a labor entry counts for: the request's assignee when it was logged
+    (data.assignee_id)."""
 
     actor: Mapped[User | None] = relationship()
 
