@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import (
-    Boolean,
     Integer,
     and_,
     cast,
+    false,
     func,
     literal,
     select,
@@ -68,27 +68,33 @@ def ratio(part: int, whole: int) -> float | None:
 
 
 # --------------------------------------------------------------------------- building blocks
-_PERIOD_COLUMNS = (
-    "id assignee_id created_by_id created_at first_response_at resolved_at closed_at "
-    "response_due_at resolution_due_at rating"
-).split()
+class _Flagged:
+    """The columns of service_requests, and the flags is_created and is_completed as
+    expressions (conditions.py reads them where rows carry them)."""
+
+    def __init__(self, **flags):
+        self._flags = flags
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._flags or name in SR.c
+
+    def __getattr__(self, name: str):
+        return self._flags[name] if name in self._flags else getattr(SR.c, name)
 
 
 def _period_branches(f: Filters, where=()) -> list:
-    """Requests created or completed in the period: those created in it, and those completed
-    in it but created otherwise; flagged is_created and is_completed."""
-    columns = [SR.c[name] for name in _PERIOD_COLUMNS]
+    """Requests created or completed in the period, as (columns, conditions) for each of two
+    index ranges: those created in it, and those completed in it but created otherwise; the
+    columns carry the flags is_created and is_completed."""
     return [
-        select(
-            *columns,
-            literal(True, Boolean).label("is_created"),
-            completed(SR.c, f).label("is_completed"),
-        ).where(*scope(SR.c, f), *where, created(SR.c, f)),
-        select(
-            *columns,
-            literal(False, Boolean).label("is_created"),
-            literal(True, Boolean).label("is_completed"),
-        ).where(*scope(SR.c, f), *where, completed_otherwise(f)),
+        (
+            _Flagged(is_created=true(), is_completed=completed(SR.c, f)),
+            [*scope(SR.c, f), *where, created(SR.c, f)],
+        ),
+        (
+            _Flagged(is_created=false(), is_completed=true()),
+            [*scope(SR.c, f), *where, completed_otherwise(f)],
+        ),
     ]
 
 
@@ -123,35 +129,41 @@ def _times(f: Filters, names=("reaction", "resolution"), *, group=(), where=()):
     return union_all(*parts)
 
 
-def _tallies(c, f: Filters) -> list:
-    """The period's counts over rows flagged is_created and is_completed, and the sum of the
-    ratings (the average is worked out afterwards, so that tallies can be added up)."""
-    return [
-        func.count().filter(created(c, f)).label("created"),
-        func.count().filter(completed(c, f)).label("completed"),
-        func.count().filter(response_due(c, f)).label("response_due"),
-        func.count().filter(response_met(c, f)).label("response_met"),
-        func.count().filter(resolution_due(c, f)).label("resolution_due"),
-        func.count().filter(resolution_met(c, f)).label("resolution_met"),
-        func.sum(c.rating).filter(completed(c, f)).label("rating_sum"),
-        func.count(c.rating).filter(completed(c, f)).label("rated"),
-        func.count().filter(completed(c, f), reopened(c)).label("reopened"),
-        func.count().filter(initiative(c, f)).label("initiative"),
-    ]
+TALLIES = (
+    "created completed response_due response_met resolution_due resolution_met rating_sum "
+    "rated reopened initiative"
+).split()
+"""What the period's rows are counted for (_tallies)."""
 
 
-def _period_tallies(f: Filters, *, group=(), where=()):
-    """The period's tallies per `group`, taken in each of _period_branches() and added up.
-    PostgreSQL aggregates below a UNION ALL only in one process; a branch alone it reads in
-    parallel (a year's scorecard counts: 630 → 350 ms on two cores)."""
+def _tallies(c, f: Filters, names=TALLIES) -> list:
+    """The period's counts `names` over rows flagged is_created and is_completed, and the sum
+    of the ratings (the average is worked out afterwards, so that tallies can be added up)."""
+    every = {
+        "created": func.count().filter(created(c, f)),
+        "completed": func.count().filter(completed(c, f)),
+        "response_due": func.count().filter(response_due(c, f)),
+        "response_met": func.count().filter(response_met(c, f)),
+        "resolution_due": func.count().filter(resolution_due(c, f)),
+        "resolution_met": func.count().filter(resolution_met(c, f)),
+        "rating_sum": func.sum(c.rating).filter(completed(c, f)),
+        "rated": func.count(c.rating).filter(completed(c, f)),
+        "reopened": func.count().filter(completed(c, f), reopened(c)),
+        "initiative": func.count().filter(initiative(c, f)),
+    }
+    return [every[name].label(name) for name in names]
+
+
+def _period_tallies(f: Filters, names=TALLIES, *, group=(), where=()):
+    """The period's tallies `names` per `group`, taken in each of _period_branches() and added
+    up. PostgreSQL aggregates below a UNION ALL only in one process; a branch alone it reads
+    in parallel (a year's scorecard counts: 630 → 350 ms on two cores)."""
     parts = []
-    for branch in _period_branches(f, where):
-        rows = branch.subquery()
-        keys = [rows.c[name] for name in group]
-        parts.append(select(*keys, *_tallies(rows.c, f)).group_by(*keys))
+    keys = [SR.c[name] for name in group]
+    for rows, conditions in _period_branches(f, where):
+        parts.append(select(*keys, *_tallies(rows, f, names)).where(*conditions).group_by(*keys))
     both = union_all(*parts).subquery("tallies")
     keys = [both.c[name] for name in group]
-    names = [column.name for column in parts[0].selected_columns][len(keys) :]
     sums = [cast(func.sum(both.c[name]), Integer).label(name) for name in names]
     return select(*keys, *sums).group_by(*keys)
 
@@ -373,7 +385,8 @@ class ScoreRow:
 
 def scorecard(f: Filters) -> list[ScoreRow]:
     """One row per assignee with work in the period or overdue now, by name: one statement."""
-    period = _period_tallies(f, group=["assignee_id"], where=[_assigned()]).cte("period")
+    shown = [name for name in TALLIES if name not in ("created", "reopened")]
+    period = _period_tallies(f, shown, group=["assignee_id"], where=[_assigned()]).cte("period")
     # The median apart (with it, the counts above would have to come sorted by person): one
     # range of the index on resolved_at.
     times = _times(f, ("resolution",), group=["assignee_id"], where=[_assigned()]).cte("times")
