@@ -7,8 +7,9 @@ it (service_requests.created_at; on PostgreSQL ix_service_requests_reports, whic
 every column the figures and filters read, so a year is read without the table) and the few
 completed in it but created otherwise ((resolved_at, created_at)); open and overdue work by
 .status; labor entries and reopenings by request_events (kind, created_at) (on PostgreSQL a
-partial index of those two kinds that carries request_id and data). Measured against
-hand-written SQL in bench/reports_notes.md.
+partial index of those two kinds that carries request_id and a labor entry's minutes and
+person). Independent parts of a statement are branches of a UNION ALL, which PostgreSQL runs
+side by side (Parallel Append). Measured against hand-written SQL in bench/reports_notes.md.
 """
 
 from dataclasses import dataclass
