@@ -110,7 +110,13 @@ class ServiceRequest(db.Model):
         Index("ix_service_requests_team_status_id", "team_id", "status", "id"),
         Index("ix_service_requests_assignee_status_id", "assignee_id", "status", "id"),
         Index("ix_service_requests_status_id", "status", "id"),
-        Index("ix_service_requests_created_at", "created_at"),
+        # Requests by when they came in; on PostgreSQL with the first response, so the
+        # reports' reaction times read a narrow index (the covering one below is 4× wider).
+        Index(
+            "ix_service_requests_created_at",
+            "created_at",
+            postgresql_include=["first_response_at"],
+        ),
         Index("ix_service_requests_next_due_at_id", "next_due_at", "id"),
         Index("ix_service_requests_response_due_at", "response_due_at"),
         Index("ix_service_requests_resolution_due_at", "resolution_due_at"),
