@@ -159,6 +159,36 @@ def test_leaving_counts_the_messages_on_screen_even_before_the_observer_reports(
     assert read_mark_reaches(world.olga, group.id, newest)
 
 
+@pytest.mark.browser
+def test_a_read_report_the_browser_drops_as_the_page_goes_is_sent_by_the_next_page(
+    live_server, world, phone
+):
+    """Browsers may drop a request sent while the page is being left (under load, or a phone
+    that locks): the report waits on the phone and the next page sends it, so the unread
+    badge there does not count the chat again."""
+    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    chats.send(group, world.sam, "Earlier today")
+    olga_phone = phone()
+    olga_phone.add_init_script(
+        "window.IntersectionObserver = class { observe() {} unobserve() {} disconnect() {} };"
+        # What is sent as the page goes never arrives.
+        "const send = window.fetch;"
+        "window.fetch = function (url, options) {"
+        "  if (options && options.keepalive) return new Promise(() => {});"
+        "  return send.apply(this, arguments);"
+        "};"
+    )
+    olga = open_chat(olga_phone, live_server, "olga", group.id)
+    sam = open_chat(phone(), live_server, "sam", group.id)
+    say(sam, "The lift on 2 is stuck")
+    expect(shown(olga, "The lift on 2 is stuck")).to_have_count(1, **LIVE)
+    newest = db.session.scalar(select(func.max(Message.id)))
+    olga.goto(f"{live_server}/inbox")
+    assert read_mark_reaches(world.olga, group.id, newest)
+    expect(olga.locator(".chat-badge").first).to_be_hidden(**LIVE)
+    assert olga.evaluate("localStorage.getItem('wave-read-pending')") is None
+
+
 def read_mark_reaches(user, thread_id: int, message_id: int, seconds: float = 10) -> bool:
     """Whether the user's read mark in the thread reaches `message_id` within `seconds`."""
     deadline = time.monotonic() + seconds

@@ -265,23 +265,55 @@
   // ------------------------------------------------------------ read marks
   let seen = 0;
   let reported = 0;
-  function sendRead(leaving) {
-    if (seen <= reported) return;
-    const upto = seen;
+  // A report sent while the page is being left may never arrive: browsers may drop it with
+  // the page. So it waits in localStorage until the server has answered, and the next page
+  // sends it again (resendReads). Read marks only move forward: a second copy changes nothing.
+  const pendingKey = "wave-read-pending";
+  function postRead(url, upto, leaving) {
     const data = new FormData();
     data.append("message_id", upto);
     data.append("csrf_token", csrf());
-    fetch(chat.dataset.readUrl, {
+    return fetch(url, {
       method: "POST",
       body: data,
       credentials: "same-origin",
       headers: Object.assign({ "X-CSRFToken": csrf() }, HX),
-      keepalive: leaving, // still delivered when the page is being left
-    })
-      .then(function (r) {
-        if (r.ok) reported = Math.max(reported, upto);
+      keepalive: leaving, // still delivered when the page is being left, mostly
+    }).then(function (r) {
+      // 204: stored. Another 4xx (no longer in the chat, say) will not change on a retry.
+      const settled = r.status === 204 || (r.status >= 400 && r.status < 500);
+      if (settled) {
+        const pending = load(pendingKey, {});
+        if (pending[url] !== undefined && pending[url] <= upto) {
+          delete pending[url];
+          store(pendingKey, Object.keys(pending).length ? pending : null);
+        }
+      }
+      return r.status === 204;
+    });
+  }
+  function sendRead(leaving) {
+    if (seen <= reported) return;
+    const upto = seen;
+    const url = chat.dataset.readUrl;
+    if (leaving) {
+      const pending = load(pendingKey, {});
+      pending[url] = Math.max(pending[url] || 0, upto);
+      store(pendingKey, pending);
+    }
+    postRead(url, upto, leaving)
+      .then(function (ok) {
+        if (ok) reported = Math.max(reported, upto);
       })
       .catch(() => {});
+  }
+  function resendReads() {
+    const pending = load(pendingKey, {});
+    Object.keys(pending).forEach(function (url) {
+      postRead(url, pending[url], false)
+        .then((ok) => ok && refreshBadge())
+        .catch(() => {});
+    });
   }
   const report = debounce(function () {
     if (visible()) sendRead(false);
@@ -674,6 +706,7 @@
   // ------------------------------------------------------------ start
   function start() {
     localTimes(document);
+    resendReads();
     if (!chat) return;
     enhance(list);
     // After a reload the chosen photos are gone (files are not kept); photos the server had
