@@ -333,8 +333,12 @@ def test_processes_starting_at_once_agree_on_one_key(app, test_config):
     start = threading.Barrier(3)
     keys, errors = [], []
 
-    def first_run():
-        process = create_app(test_config)  # its own engine and key cache, like a process
+    # Each app has its own engine and key cache, like a process. They are made one at a time:
+    # building apps in threads at once trips CPython 3.11.7's ast (gh-106905, "AST
+    # constructor recursion depth mismatch"), which processes never share.
+    processes = [create_app(test_config) for _ in range(3)]
+
+    def first_run(process):
         with process.app_context():
             try:
                 start.wait(5)
@@ -345,7 +349,7 @@ def test_processes_starting_at_once_agree_on_one_key(app, test_config):
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=first_run) for _ in range(3)]
+    threads = [threading.Thread(target=first_run, args=(p,)) for p in processes]
     for t in threads:
         t.start()
     for t in threads:
