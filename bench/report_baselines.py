@@ -103,14 +103,20 @@ COUNTS = """
     count(*) FILTER (WHERE c AND first_response_at <= response_due_at) AS response_met,
     count(*) FILTER (WHERE d AND resolution_due_at IS NOT NULL) AS resolution_due,
     count(*) FILTER (WHERE d AND resolved_at <= resolution_due_at) AS resolution_met,
-    avg(rating) FILTER (WHERE d) AS rating,
+    sum(rating) FILTER (WHERE d) AS rating_sum,
     count(rating) FILTER (WHERE d) AS rated,
     count(*) FILTER (WHERE d AND assignee_id = created_by_id) AS initiative"""
+"""Counts that add up across branches: the ratings' sum, not their average."""
 
-BRANCH_COUNTS = COUNTS.replace(
-    "avg(rating) FILTER (WHERE d) AS rating", "sum(rating) FILTER (WHERE d) AS rating_sum"
-)
-"""COUNTS that add up: the ratings' sum instead of their average."""
+
+def _per_branch(columns: str, scope: str, tail: str = "") -> str:
+    """`columns` taken over CREATED_ROWS and over LATE_ROWS apart, as a UNION ALL to add up:
+    PostgreSQL aggregates a branch alone in parallel, never below a UNION ALL."""
+    return " UNION ALL ".join(
+        f"SELECT {columns} FROM ({rows.format(columns=COLUMNS, scope=scope)}) r {tail}"
+        for rows in (CREATED_ROWS, LATE_ROWS)
+    )
+
 
 SUMMARY = """
 WITH times AS (
@@ -185,11 +191,7 @@ def summary(f: Filters) -> Summary:
         for i in range(last)
     ]
     ages.append(f"count(*) FILTER (WHERE r.created_at <= :limit{last}) AS age_{last + 1}")
-    branches = " UNION ALL ".join(
-        f"SELECT count(*) FILTER (WHERE c) AS created, {BRANCH_COUNTS}, {REOPENED} FROM ({rows}) r"
-        for rows in (CREATED_ROWS.format(columns=COLUMNS, scope=where),
-                     LATE_ROWS.format(columns=COLUMNS, scope=where))
-    )  # fmt: skip
+    branches = _per_branch(f"count(*) FILTER (WHERE c) AS created, {COUNTS}, {REOPENED}", where)
     sql = SUMMARY.format(branches=branches, scope=where, ages=",\n    ".join(ages), labor=_labor(f))
     row = run(sql, _params(f, open=list(OPEN_STATUSES), **limits, **params))[0]
     reaction, resolution = row.reaction or (None, None), row.resolution or (None, None)
@@ -295,11 +297,7 @@ work as one range of the index on resolved_at."""
 def scorecard(f: Filters) -> list[ScoreRow]:
     where, params = scope(f)
     assigned = where + " AND r.assignee_id IS NOT NULL"
-    branches = " UNION ALL ".join(
-        f"SELECT assignee_id, {BRANCH_COUNTS} FROM ({rows}) r GROUP BY assignee_id"
-        for rows in (CREATED_ROWS.format(columns=COLUMNS, scope=assigned),
-                     LATE_ROWS.format(columns=COLUMNS, scope=assigned))
-    )  # fmt: skip
+    branches = _per_branch(f"assignee_id, {COUNTS}", assigned, "GROUP BY assignee_id")
     sql = SCORECARD.format(branches=branches, scope=where, labor=_labor(f, by_assignee=True))
     return [
         ScoreRow(

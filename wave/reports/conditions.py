@@ -50,10 +50,9 @@ def completed_otherwise(f: Filters):
     wrong clocks): with those created in it, all the period's requests — two index ranges,
     where an OR of the two would read the table. A few hundred, found by the index on
     (resolved_at, created_at) alone."""
-    late = LATE
     ids = [
-        select(late.c.id).where(completed(late.c, f), earlier)
-        for earlier in (late.c.created_at < moment(f.start), late.c.created_at >= moment(f.end))
+        select(LATE.c.id).where(completed(LATE.c, f), earlier)
+        for earlier in (LATE.c.created_at < moment(f.start), LATE.c.created_at >= moment(f.end))
     ]
     return among(SR.c.id, union_all(*ids))
 
