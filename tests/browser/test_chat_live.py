@@ -142,20 +142,7 @@ def test_leaving_counts_the_messages_on_screen_even_before_the_observer_reports(
     """A message arrives and Olga leaves at once (or her phone hid the page, where the
     visibility observer does not report at all): her read mark still reaches what was on her
     screen, so the badge elsewhere does not count it again."""
-    group = chats.create_group(world.olga, "Night shift", [world.sam])
-    first, _ = chats.send(group, world.sam, "Earlier today")
-    olga_phone = phone()
-    # An observer that never reports stands for one that has not reported yet.
-    olga_phone.add_init_script(
-        "window.IntersectionObserver = class { observe() {} unobserve() {} disconnect() {} };"
-    )
-    olga = open_chat(olga_phone, live_server, "olga", group.id)
-    sam = open_chat(phone(), live_server, "sam", group.id)
-    say(sam, "The lift on 2 is stuck")
-    expect(shown(olga, "The lift on 2 is stuck")).to_have_count(1, **LIVE)
-    newest = db.session.scalar(select(func.max(Message.id)))
-    assert newest > first.id
-    olga.goto(f"{live_server}/inbox")
+    _, group, newest = leave_as_a_message_arrives(live_server, world, phone)
     assert read_mark_reaches(world.olga, group.id, newest)
 
 
@@ -166,27 +153,41 @@ def test_a_read_report_the_browser_drops_as_the_page_goes_is_sent_by_the_next_pa
     """Browsers may drop a request sent while the page is being left (under load, or a phone
     that locks): the report waits on the phone and the next page sends it, so the unread
     badge there does not count the chat again."""
-    group = chats.create_group(world.olga, "Night shift", [world.sam])
-    chats.send(group, world.sam, "Earlier today")
-    olga_phone = phone()
-    olga_phone.add_init_script(
-        "window.IntersectionObserver = class { observe() {} unobserve() {} disconnect() {} };"
+    olga, group, newest = leave_as_a_message_arrives(
+        live_server,
+        world,
+        phone,
         # What is sent as the page goes never arrives.
         "const send = window.fetch;"
         "window.fetch = function (url, options) {"
         "  if (options && options.keepalive) return new Promise(() => {});"
         "  return send.apply(this, arguments);"
-        "};"
+        "};",
+    )
+    assert read_mark_reaches(world.olga, group.id, newest)
+    expect(olga.locator(".chat-badge").first).to_be_hidden(**LIVE)
+    assert olga.evaluate("localStorage.getItem('wave-read-pending')") is None
+
+
+def leave_as_a_message_arrives(live_server, world, phone, script: str = ""):
+    """Sam writes in a chat Olga has open, and she goes to her inbox as soon as it shows.
+    Her page's visibility observer never reports (one that has not reported yet); `script`
+    runs on her pages before theirs. Returns (her page, the chat, the newest message id)."""
+    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    first, _ = chats.send(group, world.sam, "Earlier today")
+    olga_phone = phone()
+    olga_phone.add_init_script(
+        "window.IntersectionObserver = class { observe() {} unobserve() {} disconnect() {} };"
+        + script
     )
     olga = open_chat(olga_phone, live_server, "olga", group.id)
     sam = open_chat(phone(), live_server, "sam", group.id)
     say(sam, "The lift on 2 is stuck")
     expect(shown(olga, "The lift on 2 is stuck")).to_have_count(1, **LIVE)
     newest = db.session.scalar(select(func.max(Message.id)))
+    assert newest > first.id
     olga.goto(f"{live_server}/inbox")
-    assert read_mark_reaches(world.olga, group.id, newest)
-    expect(olga.locator(".chat-badge").first).to_be_hidden(**LIVE)
-    assert olga.evaluate("localStorage.getItem('wave-read-pending')") is None
+    return olga, group, newest
 
 
 def read_mark_reaches(user, thread_id: int, message_id: int, seconds: float = 10) -> bool:
