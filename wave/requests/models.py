@@ -30,6 +30,8 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 SOURCES = ("qr", "chat", "desk", "api", "schedule")
 STATUSES = ("new", "assigned", "in_progress", "on_hold", "done", "closed", "reopened", "cancelled")
 OPEN_STATUSES = ("new", "assigned", "in_progress", "on_hold", "reopened")
+OPEN_WHERE = f"status IN ({', '.join(repr(status) for status in OPEN_STATUSES)})"
+"""OPEN_STATUSES as an index condition."""
 SLA_CLASSES = ("A", "B", "C")
 
 location_categories = Table(
@@ -117,7 +119,16 @@ class ServiceRequest(db.Model):
             "created_at",
             postgresql_include=["first_response_at"],
         ),
-        Index("ix_service_requests_next_due_at_id", "next_due_at", "id"),
+        # Open work by its next deadline (the inbox's order); only open work has one, and
+        # the condition lets PostgreSQL walk the index for "all open" instead of gathering
+        # every open request and sorting it.
+        Index(
+            "ix_service_requests_open_due",
+            "next_due_at",
+            "id",
+            postgresql_where=text(OPEN_WHERE),
+            sqlite_where=text(OPEN_WHERE),
+        ),
         Index("ix_service_requests_response_due_at", "response_due_at"),
         Index("ix_service_requests_resolution_due_at", "resolution_due_at"),
         # Reports: completed in a period, and which of those were created before it; on
