@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.builders import report
-from tests.conftest import free_port, token
+from tests.conftest import csrf_from, free_port, token
 from tests.smtp import SmtpServer
 from wave.extensions import db
 from wave.notify import mail
 from wave.notify.models import OutboundEmail
 from wave.requests import lifecycle, services, triage
+from wave.requests.models import ServiceRequest
 from wave.timeutil import now
 
 TENANT = {"name": "Ann Tenant", "email": "ann@tenant.example"}
@@ -220,6 +221,34 @@ def test_russian_requester_gets_the_mail_in_russian_intact(smtp, world):
 
 def test_russian_requester_gets_a_russian_subject(smtp, world):
     req, message = _russian_done_mail(smtp, world)
+    assert "Заявка" in message["Subject"] and req.number in message["Subject"]
+
+
+def test_the_desk_writes_to_a_caller_in_the_language_it_chose(smtp, world, signed_in):
+    dina = signed_in(world.dina)  # an English page
+    page = dina.get("/requests/new").get_data(True)
+    assert '<option selected value="en">English</option>' in page  # the desk's, unless changed
+    data = {
+        "csrf_token": csrf_from(page),
+        "place": f"l{world.room.id}",
+        "category": str(world.trash.id),
+        "description": "Звонила арендатор: мусор не вывезли",
+        "priority": "normal",
+        "name": "Анна Петрова",
+        "email": TENANT["email"],
+        "language": "xx",
+    }
+    refused = dina.post("/requests/new", data=data)
+    html = refused.get_data(True)
+    assert refused.status_code == 422 and queued_count() == 0
+    assert "Not a valid choice" in html[html.index('id="field-language"') :]
+    assert 'value="Анна Петрова"' in html  # the rest is kept
+
+    response = dina.post("/requests/new", data={**data, "language": "ru"})
+    assert response.status_code == 303
+    req = db.session.scalar(select(ServiceRequest).order_by(ServiceRequest.id.desc()))
+    assert (req.source, req.requester_locale) == ("desk", "ru")
+    (message,) = sent(smtp, 1)
     assert "Заявка" in message["Subject"] and req.number in message["Subject"]
 
 

@@ -39,6 +39,7 @@ def new_request():
         description=form.description.data,
         priority=form.priority.data,
         contact=form.contact(),
+        language=form.language.data,
         photos=photos,
         submission_key=form.submission_key.data or None,
     )

@@ -2,7 +2,8 @@
 
 import uuid
 
-from flask import request
+from flask import current_app, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -130,6 +131,15 @@ class DeskForm(PlaceMixin, ReportForm):
 
     priority = SelectField(_l("Priority"), choices=choices(PRIORITY.items()), default="normal")
     name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=120)])
+    language = SelectField(_l("Caller's language (for e-mails)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        languages = current_app.config["WAVE_LANGUAGES"]
+        self.language.choices = choices(languages.items())
+        if self.language.data is None:  # a new form: the desk's own language
+            desk = str(get_locale() or "en")
+            self.language.data = desk if desk in languages else "en"
 
 
 class HoldForm(WaveForm):

@@ -64,7 +64,11 @@ def link_attachments(req, attachments: list[Attachment], purpose: str) -> None:
         )
 
 
-def _new_request(*, category: Category, location, asset, source, description, contact, actor):
+def _new_request(
+    *, category: Category, location, asset, source, description, contact, actor, language=None
+):
+    """A new request, not yet stored; the requester's e-mails in `language`, else in the
+    language of the page it was made on."""
     location = asset.location if asset else location
     req = ServiceRequest(
         source=source,
@@ -85,7 +89,7 @@ def _new_request(*, category: Category, location, asset, source, description, co
     if org := tenancy.tenant_for(location):
         req.tenant_org_id, req.sla_class = org.id, org.sla_class
     req.category, req.site = category, location.site
-    req.requester_locale = str(get_locale() or "en")
+    req.requester_locale = language or str(get_locale() or "en")
     req.created_at = now()
     due.set_due_times(req)
     repeats.link(req)  # before it joins the session: the lookup must not flush it
@@ -131,9 +135,11 @@ def create_from_desk(
     priority: str,
     contact: dict,
     photos: list[Attachment],
+    language: str | None = None,
     submission_key=None,
 ) -> tuple[ServiceRequest, bool]:
-    """A request typed in by the desk for a phone caller (source: desk). Commits; publishes."""
+    """A request typed in by the desk for a phone caller (source: desk), who hears of it in
+    `language` (default: the desk's). Commits; publishes."""
     req = _new_request(
         category=category,
         location=location,
@@ -142,6 +148,7 @@ def create_from_desk(
         description=description,
         contact=contact,
         actor=actor,
+        language=language,
     )
     req.priority = priority
     req.submission_key = submission_key
