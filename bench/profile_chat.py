@@ -141,7 +141,7 @@ def run(args):
         "rooms_for": chats.rooms_for,
     }
 
-    def no_roster(thread, members=None):
+    def no_roster(thread, members=None, messages=None):
         return {"thread": thread, "members": [], "reactions": services.REACTIONS}
 
     def use(variant):

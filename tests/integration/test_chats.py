@@ -130,6 +130,28 @@ def test_a_chat_page_takes_the_same_queries_however_many_messages(world, group, 
     assert queries(olga, f"/chats/{group.id}/messages?after=0") < few
 
 
+def test_catching_up_reads_the_roster_only_for_ones_own_messages(world, group, as_user, queries):
+    olga, _ = as_user(world.olga)
+    theirs, _ = chats.send(group, world.sam, "From Sam")
+    url = f"/chats/{group.id}/messages?after={theirs.id - 1}"
+    few = queries(olga, url)
+    people = [make_user(f"p{i}", f"Person {i}") for i in range(20)]
+    db.session.commit()
+    chats.add_people(group, world.olga, people)
+    assert queries(olga, url) == few  # every open copy of a chat fetches each new message
+
+    mine, _ = chats.send(group, world.olga, "From Olga")
+    chats.read(group, world.sam, mine.id)
+    url = f"/chats/{group.id}/messages?after={mine.id - 1}"
+    assert queries(olga, url) > few  # her own message shows who has read it
+    html = olga.get(url, headers=HX).get_data(True)
+    assert f'id="receipt-{mine.id}">✓✓ read by Sam Okafor' in html
+    one = olga.get(f"/chats/{group.id}/messages/{mine.id}", headers=HX).get_data(True)
+    assert f'id="receipt-{mine.id}">✓✓ read by Sam Okafor' in one
+    older = olga.get(f"/chats/{group.id}/messages?before={mine.id + 1}", headers=HX)
+    assert f'id="receipt-{mine.id}">✓✓ read by Sam Okafor' in older.get_data(True)
+
+
 def test_new_group_with_picked_colleagues_and_a_missing_name_keeps_the_choice(world, as_user):
     olga, headers = as_user(world.olga)
     refused = olga.post(

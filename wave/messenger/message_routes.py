@@ -35,14 +35,18 @@ def messages(thread_id):
         page = services.messages_of(chat.id, before=before, limit=PAGE)
         older = page[0].id if len(page) == PAGE else None
         return fragment(
-            "messenger/_messages.html", messages=page, older=older, **message_context(chat)
+            "messenger/_messages.html",
+            messages=page,
+            older=older,
+            **message_context(chat, messages=page),
         )
     after = request.args.get("after", default=0, type=int)
     page = services.messages_after(chat.id, after, CATCH_UP + 1)
+    page, more = page[:CATCH_UP], len(page) > CATCH_UP
     html, status, headers = fragment(
-        "messenger/_messages.html", messages=page[:CATCH_UP], **message_context(chat)
+        "messenger/_messages.html", messages=page, **message_context(chat, messages=page)
     )
-    if len(page) > CATCH_UP:
+    if more:
         headers["X-Wave-More"] = "1"
     return html, status, headers
 
@@ -56,7 +60,11 @@ def message(thread_id, message_id):
 
 def _message(chat, msg, status=200, members=None, **context):
     return fragment(
-        "messenger/_message.html", status, message=msg, **message_context(chat, members), **context
+        "messenger/_message.html",
+        status,
+        message=msg,
+        **message_context(chat, members, messages=[msg]),
+        **context,
     )
 
 
