@@ -4,12 +4,13 @@ and announced live only to their owner."""
 import pytest
 from sqlalchemy import select
 
-from tests.builders import report
+from tests.builders import make_user, report
 from tests.conftest import token
 from wave.extensions import db, socketio
 from wave.notify import services
 from wave.notify.models import Notification, NotificationPreference
 from wave.requests import lifecycle
+from wave.timeutil import now
 
 
 @pytest.fixture
@@ -107,3 +108,37 @@ def test_new_notification_is_announced_live_to_its_owner_only(app, world, signed
 def test_anonymous_visitors_are_sent_to_login(client):
     for path in ("/notifications", "/notifications/bell", "/notifications/1"):
         assert client.get(path).status_code == 302
+
+
+def test_a_new_request_tells_its_team_in_the_same_statements_however_big(world, statements):
+    def wanting_news(*people):
+        db.session.add_all(
+            NotificationPreference(user_id=p.id, kind="new_for_team", in_app=True, push=False)
+            for p in people
+        )
+        db.session.commit()
+        return people
+
+    def reads():
+        return sum(statement.lstrip().startswith("SELECT") for statement in statements)
+
+    def told(req):
+        rows = db.session.scalars(select(Notification).where(Notification.request_id == req.id))
+        return {n.user_id for n in rows if n.kind == "new_for_team"}
+
+    wanting_news(world.olga, world.sam)
+    report(world)  # the first at the place: the later ones repeat it
+    statements.clear()
+    req = report(world)
+    few = reads()
+    assert told(req) == {world.olga.id, world.sam.id}
+
+    crew = [make_user(f"crew{i}", f"Cleaner {i}", teams=[world.cleaning]) for i in range(10)]
+    gone = make_user("gone", "Gone Away", teams=[world.cleaning])
+    gone.archived_at = now()
+    db.session.commit()
+    wanting_news(*crew, gone)
+    statements.clear()
+    req = report(world)
+    assert reads() == few  # an INSERT per notification on SQLite (one on PostgreSQL)
+    assert told(req) == {world.olga.id, world.sam.id, *(c.id for c in crew)}

@@ -3,7 +3,7 @@ notifications go to people, and only to people with a part in the request."""
 
 from sqlalchemy import select
 
-from wave.auth.models import Team, User
+from wave.auth.models import User, team_members
 from wave.extensions import db
 from wave.realtime import DESK_ROOM, team_room, user_room
 
@@ -26,17 +26,23 @@ def people_for(kind: str, req) -> set[User]:
     - not_taken: the team and the managers (the dispatchers too when no team has it);
     - response_breached, resolution_breached: the managers.
     """
+    team, others = [], []
     if kind in ("assigned", "due_soon", "resume", "reopened"):
-        people = {req.assignee} if req.assignee else set()
+        others = [req.assignee] if req.assignee else []
     elif kind == "new_for_team":
-        people = set(_team(req))
+        team = _team(req)
     elif kind == "not_taken":
-        people = set(_team(req)) | set(_with_roles(("manager",) if req.team_id else DESKS))
+        team = _team(req)
+        others = _with_roles(("manager",) if req.team_id else DESKS)
     elif kind in ("response_breached", "resolution_breached"):
-        people = set(_with_roles(("manager",)))
+        others = _with_roles(("manager",))
     else:
         raise ValueError(f"unknown notification kind {kind!r}")
-    return {p for p in people if p.is_active and has_part(p, req)}
+    # The request's team has a part in it by definition: asking each member's teams again
+    # would cost a query per member of the team.
+    return {p for p in team if p.is_active} | {
+        p for p in others if p.is_active and has_part(p, req)
+    }
 
 
 DESKS = ("manager", "dispatcher")
@@ -53,9 +59,14 @@ def has_part(user, req) -> bool:
 
 
 def _team(req) -> list[User]:
+    """The members of the request's team, in one query."""
     if req.team_id is None:
         return []
-    return list(db.session.get(Team, req.team_id).members)
+    return list(
+        db.session.scalars(
+            select(User).join(team_members).where(team_members.c.team_id == req.team_id)
+        )
+    )
 
 
 def _with_roles(roles) -> list[User]:

@@ -84,7 +84,8 @@ def _discussion_follows_status(session, _context, _instances):
     (or rejoin) the badge's total, in the same transaction. Every change of status is on the
     timeline (a RequestEvent with to_status), even the auto-close's bulk UPDATE."""
     for item in list(session.new):
-        if isinstance(item, RequestEvent) and item.to_status is not None:
+        # A new request's discussion is counted, as its members' rows are from the start.
+        if isinstance(item, RequestEvent) and item.to_status is not None and item.kind != "created":
             req = session.get(ServiceRequest, item.request_id)
             if req is not None and req.thread_id is not None:
                 messenger.set_counted(req.thread_id, item.to_status not in FINISHED)
