@@ -586,7 +586,7 @@ def profile(target: Target, pool: ClientPool, scenario: str, args, redis, pg, ra
     inclusive, self_time, total = Counter(), Counter(), 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
+        if not stack or not count.isdigit():  # a frame's name with a line break in it
             continue
         frames, n = stack.split(";"), int(count)
         total += n

@@ -787,7 +787,7 @@ def profile_round(server: Server, conns: int, seconds: float, load, raw: Path) -
     inclusive, self_time, total = {}, {}, 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
+        if not stack or not count.isdigit():  # a frame's name with a line break in it
             continue
         frames, n = stack.split(";"), int(count)
         total += n
