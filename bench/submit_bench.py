@@ -41,7 +41,9 @@ MARKER = "<!-- runs: submit_bench.py adds each run below this line, newest first
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_DB = "wave_bench"
+PG_DB = "wave_submit_bench"
+"""Its own name: wave_bench is the million-request database of reports_bench.py, which this
+benchmark would drop."""
 TICK = os.sysconf("SC_CLK_TCK")
 
 TARGET_RATIO = 0.6
