@@ -1,6 +1,7 @@
 """Fixtures: a migrated database (SQLite, or PostgreSQL from WAVE_TEST_DATABASE_URL), an app
 per test with every table emptied afterwards, named personas, and helpers to act as them."""
 
+import contextlib
 import os
 import re
 import secrets
@@ -159,6 +160,23 @@ def login(client, username: str, password: str = "pw") -> None:
 def token(client, path: str = "/settings") -> str:
     """A CSRF token valid for this (signed-in) client's session."""
     return csrf_from(client.get(path).get_data(as_text=True))
+
+
+@contextlib.contextmanager
+def executed(containing: str):
+    """The (statement, parameters) sent while the block runs whose SQL holds `containing`,
+    e.g. to EXPLAIN them afterwards."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if containing in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.builders import migration, report
-from tests.conftest import csrf_from, token
+from tests.conftest import csrf_from, executed, token
 from wave.extensions import db
 from wave.messenger import chats
 from wave.requests import from_chat, repeats, services, triage
@@ -126,21 +126,12 @@ def test_any_earlier_request_counts_whoever_holds_it_and_however_it_ended(world,
 
 
 def test_the_lookup_is_a_probe_of_the_repeat_indexes(world, clock):
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "ORDER BY service_requests.created_at DESC" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with executed("ORDER BY service_requests.created_at DESC") as seen:
         report(world)
         services.create_from_desk(
             world.dina, category=world.printer_problem, location=None, asset=world.printer,
             description="Jam", priority="normal", contact={}, photos=[],
         )  # fmt: skip
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert len(seen) == 2
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"

@@ -3,10 +3,10 @@
 import io
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.builders import report
-from tests.conftest import csrf_from, token
+from tests.conftest import csrf_from, executed, token
 from tests.images import jpeg_bytes
 from wave.extensions import db
 from wave.messenger.models import Message, MessageVersion
@@ -63,17 +63,8 @@ def test_all_open_walks_the_index_of_open_work_by_deadline(world, signed_in):
     for i in range(3):
         new_request(world, description=f"Item {i}")
     dina = signed_in(world.dina)
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "ORDER BY service_requests.next_due_at" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with executed("ORDER BY service_requests.next_due_at") as seen:
         assert "Item 2" in dina.get("/inbox/list?tab=open").get_data(True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert len(seen) == 1
     statement, parameters = seen[0]
     connection = db.session.connection()
