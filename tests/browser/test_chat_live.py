@@ -110,6 +110,40 @@ def test_two_staff_chat_live_and_a_dropped_phone_catches_up_and_loses_nothing(
 
 
 @pytest.mark.browser
+def test_a_shared_phone_sends_nobody_elses_waiting_message(live_server, world, phone):
+    """Olga writes in a dead zone and hands the phone to Sam: he sees neither her waiting
+    message nor her draft, and nothing goes out in his name. When she signs in again on it,
+    her message goes, as hers."""
+    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    shared = phone()
+    olga = open_chat(shared, live_server, "olga", group.id)
+    drop_connection(shared, olga)
+    say(olga, "Written before the handover")
+    expect(olga.locator("#outbox li.pending")).to_have_count(1)
+    olga.fill("#compose-body", "Half a thought")
+    olga.wait_for_function(
+        "() => Object.keys(localStorage).some((k) => k.startsWith('wave-draft-'))", **LIVE
+    )
+    olga.close()  # still offline: nothing was sent
+    shared.clear_cookies()  # signed out
+    shared.set_offline(False)
+
+    sam = open_chat(shared, live_server, "sam", group.id)
+    sam.wait_for_timeout(1500)  # time for an outbox to be sent, were it his
+    expect(sam.locator("#outbox li")).to_have_count(0)
+    expect(sam.locator("#compose-body")).to_have_value("")
+    assert db.session.scalar(select(func.count(Message.id))) == 0
+    sam.close()
+    shared.clear_cookies()
+
+    olga = open_chat(shared, live_server, "olga", group.id)
+    expect(shown(olga, "Written before the handover")).to_have_count(1, **LIVE)
+    expect(olga.locator("#compose-body")).to_have_value("Half a thought")
+    sent = db.session.scalars(select(Message)).all()
+    assert [(m.body, m.author_id) for m in sent] == [("Written before the handover", world.olga.id)]
+
+
+@pytest.mark.browser
 def test_a_send_whose_answer_was_lost_is_resent_once(live_server, world, phone):
     """The server stored the message but the phone never heard back: the resend with the
     same client id is recognised, and the message shows once."""

@@ -106,6 +106,7 @@
   const list = chat && document.getElementById("messages");
   const live = chat && !chat.dataset.pagedBack; // an older page does not grow at the bottom
   const me = chat && chat.dataset.me;
+  const user = document.body.dataset.me || ""; // whose localStorage entries are theirs
 
   function lastId() {
     let max = 0;
@@ -268,7 +269,7 @@
   // A report sent while the page is being left may never arrive: browsers may drop it with
   // the page. So it waits in localStorage until the server has answered, and the next page
   // sends it again (resendReads). Read marks only move forward: a second copy changes nothing.
-  const pendingKey = "wave-read-pending";
+  const pendingKey = "wave-read-pending-" + user;
   function postRead(url, upto, leaving) {
     const data = new FormData();
     data.append("message_id", upto);
@@ -372,8 +373,10 @@
   // A message leaves the compose box for the outbox at once; it stays there (and in
   // localStorage, its text) until the server has it, and is resent with the same client_id
   // after a failure, so nothing typed is lost and a resend never makes a second message.
-  const outboxKey = chat && "wave-outbox-" + chat.dataset.threadId;
-  const draftKey = chat && "wave-draft-" + chat.dataset.threadId;
+  // Kept per person: a phone shared by a shift shows nobody else's draft, and sends nobody
+  // else's waiting messages or read marks under the name of whoever signed in next.
+  const outboxKey = chat && "wave-outbox-" + user + "-" + chat.dataset.threadId;
+  const draftKey = chat && "wave-draft-" + user + "-" + chat.dataset.threadId;
   const files = new Map(); // client_id → the File objects chosen (not kept across a reload)
   let outbox = [];
   let flushing = false;
