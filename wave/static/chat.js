@@ -105,8 +105,7 @@
   const chat = document.getElementById("chat");
   const list = chat && document.getElementById("messages");
   const live = chat && !chat.dataset.pagedBack; // an older page does not grow at the bottom
-  const me = chat && chat.dataset.me;
-  const user = document.body.dataset.me || ""; // whose localStorage entries are theirs
+  const me = document.body.dataset.me || ""; // who is signed in: their messages, their entries
 
   function lastId() {
     let max = 0;
@@ -269,7 +268,7 @@
   // A report sent while the page is being left may never arrive: browsers may drop it with
   // the page. So it waits in localStorage until the server has answered, and the next page
   // sends it again (resendReads). Read marks only move forward: a second copy changes nothing.
-  const pendingKey = "wave-read-pending-" + user;
+  const pendingKey = "wave-read-pending-" + me;
   function postRead(url, upto, leaving) {
     const data = new FormData();
     data.append("message_id", upto);
@@ -375,8 +374,8 @@
   // after a failure, so nothing typed is lost and a resend never makes a second message.
   // Kept per person: a phone shared by a shift shows nobody else's draft, and sends nobody
   // else's waiting messages or read marks under the name of whoever signed in next.
-  const outboxKey = chat && "wave-outbox-" + user + "-" + chat.dataset.threadId;
-  const draftKey = chat && "wave-draft-" + user + "-" + chat.dataset.threadId;
+  const outboxKey = chat && "wave-outbox-" + me + "-" + chat.dataset.threadId;
+  const draftKey = chat && "wave-draft-" + me + "-" + chat.dataset.threadId;
   const files = new Map(); // client_id → the File objects chosen (not kept across a reload)
   let outbox = [];
   let flushing = false;
