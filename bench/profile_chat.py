@@ -61,7 +61,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cprofile", action="store_true", help="cProfile the send as it is")
     parser.add_argument(
-        "--statements", action="store_true", help="print the SQL of one send as it is"
+        "--statements", action="store_true", help="print the SQL of a send and a catch-up GET"
     )
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="wave-profile-chat-"))
@@ -198,6 +198,14 @@ def run(args):
         statements.clear()
         post(200)()
         print(f"SQL of one send into the 200-member chat ({len(statements)} statements):")
+        for sql in statements:
+            print("  " + " ".join(sql.split())[:160])
+        statements.clear()
+        catch_up(200)()
+        print(
+            f"SQL of one catch-up GET in it ({len(statements)} statements, the first is this"
+            " script's own look-up of the newest message):"
+        )
         for sql in statements:
             print("  " + " ".join(sql.split())[:160])
     print(f"{'':<34}{'CPU ms':>8}{'SQL':>5}{'vs baseline':>13}")

@@ -179,6 +179,30 @@ def executed(containing: str):
         event.remove(db.engine, "before_cursor_execute", record)
 
 
+@contextlib.contextmanager
+def read_after_commit():
+    """The SQL statements sent after the block's last commit: what an answer read back."""
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    def committed(conn):
+        seen.append("COMMIT")
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    event.listen(db.engine, "commit", committed)
+    after = []
+    try:
+        yield after
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(db.engine, "commit", committed)
+    assert "COMMIT" in seen
+    seen.reverse()
+    after.extend(reversed(seen[: seen.index("COMMIT")]))
+
+
 @pytest.fixture
 def statements(app):
     """The SQL statements run while the test looks; clear() between looks."""

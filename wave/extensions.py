@@ -50,3 +50,15 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA busy_timeout = 10000")
         cursor.close()
+
+
+def commit_keeping_loaded() -> None:
+    """Commit and keep what this request has loaded, instead of expiring it: for an answer
+    drawn from rows the request has just written (a sent message, a new request), which
+    would otherwise be read back statement by statement."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        db.session.commit()
+    finally:
+        session.expire_on_commit = True

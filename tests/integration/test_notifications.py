@@ -128,6 +128,7 @@ def test_a_new_request_tells_its_team_in_the_same_statements_however_big(world, 
 
     wanting_news(world.olga, world.sam)
     report(world)  # the first at the place: the later ones repeat it
+    db.session.expire_all()  # as in a fresh request
     statements.clear()
     req = report(world)
     few = reads()
@@ -138,6 +139,7 @@ def test_a_new_request_tells_its_team_in_the_same_statements_however_big(world, 
     gone.archived_at = now()
     db.session.commit()
     wanting_news(*crew, gone)
+    db.session.expire_all()
     statements.clear()
     req = report(world)
     assert reads() == few  # an INSERT per notification on SQLite (one on PostgreSQL)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, read_after_commit
 from tests.images import jpeg_bytes
 from wave.extensions import db
 from wave.files.models import Attachment
@@ -89,6 +89,16 @@ def test_submit_creates_request_and_shows_number_and_tracking_link(client, world
     assert f"#{req.id}" in page and f"/t/{req.tracking_token}" in page
     events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == req.id))
     assert [e.kind for e in events] == ["created"]
+
+
+def test_the_answer_to_a_submit_reads_nothing_back(client, world):
+    fields = {**open_form(client), "category": str(world.trash.id), "description": "Bin is full"}
+    db.session.expire_all()  # as in a fresh request
+    with read_after_commit() as read_back:
+        response = client.post("/q/RM000001", data=fields)
+    assert response.status_code == 303 and read_back == []
+    req = db.session.scalar(select(ServiceRequest))
+    assert response.headers["Location"] == f"/t/{req.tracking_token}?submitted=1"
 
 
 def test_double_submit_creates_one_request(client, world):

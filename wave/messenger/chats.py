@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from wave.auth.models import Team, User, team_members
-from wave.extensions import db
+from wave.extensions import commit_keeping_loaded, db
 from wave.files.models import Attachment
 from wave.messenger import services
 from wave.messenger.access import counted, posted, rooms_for
@@ -146,7 +146,7 @@ def send(
                 )
             publish_after_commit("chat-message-posted", _event(message), to=rooms_for(thread))
             posted(thread, message)
-            db.session.commit()
+            commit_keeping_loaded()  # the sender's answer shows the message as written
     except services.MessageError:
         raise ChatError(_l("Write a message or add a photo (at most 4000 characters).")) from None
     except IntegrityError:

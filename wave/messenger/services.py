@@ -161,19 +161,22 @@ def post(
         raise MessageError("reply to another chat")
     message = Message(
         thread_id=thread.id,
-        author_id=author.id,
+        author=author,
         body=body,
         client_id=client_id,
         kind=kind,
-        reply_to_id=reply_to.id if reply_to else None,
+        reply_to=reply_to,
         request_id=request_id,
+        # Built complete, so that the sender's answer reads none of them back.
+        attachments=[
+            MessageAttachment(attachment=photo, position=index)
+            for index, photo in enumerate(photos)
+        ],
+        versions=[],
+        reactions=[],
     )
     db.session.add(message)
     db.session.flush()
-    db.session.add_all(
-        MessageAttachment(message_id=message.id, attachment_id=photo.id, position=index)
-        for index, photo in enumerate(photos)
-    )
     thread.last_message_id = message.id
     db.session.execute(
         update(ThreadMember)

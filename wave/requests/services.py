@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from wave.extensions import db
+from wave.extensions import commit_keeping_loaded, db
 from wave.files.images import Photo, store_photo
 from wave.files.models import Attachment
 from wave.messenger import services as messenger
@@ -180,7 +180,7 @@ def _finish_creation(req, photos, actor, also=None):
         also()
     notices.tell(req, "new_for_team", besides=actor)
     publish_after_commit("request-created", _payload(req), to=recipients.rooms_for(req))
-    db.session.commit()
+    commit_keeping_loaded()  # the answer (a redirect to its tracking page) reads nothing back
 
 
 def _by_submission_key(key: str) -> ServiceRequest | None:
