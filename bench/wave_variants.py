@@ -11,6 +11,9 @@ stops the whole gevent worker, so no other request runs while one waits for the 
 big_pool(): Wave with a 50 + 50 connection pool instead of SQLAlchemy's 5 + 10.
 gc_probe(): Wave as it is, logging every garbage collection's pause to $BENCH_GC_LOG;
 gc_probe(freeze=True): the same after gc.freeze() of everything made at start-up.
+admission(limit=2): Wave letting at most `limit` ordinary requests into the app at once
+($BENCH_ADMISSION overrides), to see whether first-come-first-served beats the interleaving
+of cooperative psycopg2 for the tail on PostgreSQL (it did not: RESULTS.md, e38f394).
 """
 
 from wave import create_app
@@ -80,4 +83,25 @@ def gc_probe(freeze=False):
     if freeze:
         gc.collect()
         gc.freeze()
+    return app
+
+
+def admission(limit=2):
+    """Wave with at most `limit` ordinary requests inside the app at once (the rest wait their
+    turn, in order); Socket.IO's connections are not counted."""
+    import os
+
+    from gevent.lock import Semaphore
+
+    limit = int(os.environ.get("BENCH_ADMISSION", limit))
+    app = create_app()
+    inner, slots = app.wsgi_app, Semaphore(limit)
+
+    def limited(environ, start_response):
+        if environ.get("PATH_INFO", "").startswith("/socket.io"):
+            return inner(environ, start_response)
+        with slots:
+            return inner(environ, start_response)
+
+    app.wsgi_app = limited
     return app
