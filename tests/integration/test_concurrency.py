@@ -1,7 +1,9 @@
 """Two staff tap "Take" at the same moment: exactly one wins, on real concurrent connections."""
 
+import os
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.builders import report
@@ -80,3 +82,44 @@ def test_concurrent_retries_of_one_submission_make_one_request(app, world):
         t.join(30)
     assert len(numbers) == 3 and len(set(numbers)) == 1
     assert db.session.scalar(select(func.count(ServiceRequest.id))) == 1
+
+
+@pytest.mark.skipif(
+    not os.environ.get("WAVE_TEST_DATABASE_URL"),
+    reason="SQLite writes one transaction at a time; Wave's one process submits one at a time",
+)
+def test_simultaneous_reports_of_one_thing_link_as_repeats(app, world):
+    """Four tenants report the full bin in the same moment: each report links to the one
+    before it, as if they had come one after another (the repeat failures report counts them)."""
+    people = 4
+    barrier = threading.Barrier(people, timeout=20)
+    tag_id, category_id = world.room_tag.id, world.trash.id
+
+    def submit(i):
+        with app.app_context():
+            from wave.qr.models import QrTag
+            from wave.requests.models import Category
+
+            tag, category = db.session.get(QrTag, tag_id), db.session.get(Category, category_id)
+            barrier.wait()
+            services.submit_from_tag(
+                tag,
+                category=category,
+                description=f"Full bin ({i})",
+                photos=[],
+                contact={},
+                submission_key=f"tenant-{i}",
+            )
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(people)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    db.session.expire_all()
+    made = db.session.scalars(
+        select(ServiceRequest).order_by(ServiceRequest.created_at, ServiceRequest.id)
+    ).all()
+    assert len(made) == people
+    assert [r.repeat_of_id for r in made[1:]] == [r.id for r in made[:-1]]

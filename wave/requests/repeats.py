@@ -8,8 +8,9 @@ The links are kept as a computation from scratch would give them: `link()` when 
 created (a new request is the latest of its group: nothing else changes), `relink()` when a
 request moves to another place or category (its own link, and those of the requests that
 came after it in the group it left and in the one it joined). Each is an index probe:
-ix_service_requests_repeat_asset / _location. Two requests created at once at one place do
-not see each other: the later one links past the other, to the one before both, if any.
+ix_service_requests_repeat_asset / _location. Requests for one thing at one place are created
+one after another (`take_turn()`), so that of two made at the same moment the later sees the
+earlier and links to it.
 
 `backfill_sql()` computes every link at once over a history whose links are all NULL (the
 migration that added the column keeps its own copy of it; the benchmark's generator runs it
@@ -18,9 +19,10 @@ after its bulk load).
 The hot spots report counts these links (wave/reports/hotspots.py).
 """
 
+import zlib
 from datetime import timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 
 from wave.extensions import db
 from wave.requests.models import ServiceRequest
@@ -34,6 +36,21 @@ Group = tuple[int | None, int | None, int]
 
 def group_of(req) -> Group:
     return req.asset_id, req.location_id, req.category_id
+
+
+_TURNS = 0x57415645
+"""The first half of the advisory lock keys taken here ("WAVE"): no other lock uses it."""
+
+
+def take_turn(req) -> None:
+    """Wait until no other transaction is creating a request in `req`'s group (until it
+    commits), then go: on PostgreSQL a transaction-long advisory lock per group. Call it before
+    `req` gets its creation time. SQLite writes one transaction at a time, and Wave's one
+    process serves one submission at a time through it."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    key = zlib.crc32(repr(group_of(req)).encode()) - 2**31  # a signed 32-bit number
+    db.session.execute(select(func.pg_advisory_xact_lock(_TURNS, key)))
 
 
 def link(req) -> None:

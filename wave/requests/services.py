@@ -90,6 +90,7 @@ def _new_request(
         req.tenant_org_id, req.sla_class = org.id, org.sla_class
     req.category, req.site = category, location.site
     req.requester_locale = language or str(get_locale() or "en")
+    repeats.take_turn(req)  # of two at once, the later is created after the earlier's commit
     req.created_at = now()
     due.set_due_times(req)
     repeats.link(req)  # before it joins the session: the lookup must not flush it
