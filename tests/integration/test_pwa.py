@@ -1,5 +1,7 @@
 """The installable staff app's manifest, service worker and offline page."""
 
+import shutil
+
 
 def test_manifest_describes_an_installable_app(client):
     response = client.get("/manifest.webmanifest")
@@ -20,6 +22,21 @@ def test_service_worker_is_served_from_the_root(client):
     body = response.get_data(True)
     assert "/offline" in body and "/static/vendor/htmx-2.0.11.min.js" in body
     assert 'addEventListener("fetch"' in body
+
+
+def test_a_changed_shell_file_changes_the_service_worker(app, client, tmp_path, monkeypatch):
+    """Installed apps run the files their service worker cached until sw.js itself changes."""
+    before = client.get("/sw.js").get_data(True)
+    static = tmp_path / "static"
+    shutil.copytree(app.static_folder, static)
+    monkeypatch.setattr(app, "static_folder", str(static))
+    assert client.get("/sw.js").get_data(True) == before  # same files: same worker everywhere
+    script = static / "staff.js"
+    script.write_text(script.read_text() + "\n// the next release\n")
+    after = client.get("/sw.js").get_data(True)
+    assert after != before
+    russian = client.get("/sw.js", headers={"Accept-Language": "ru"}).get_data(True)
+    assert russian != after  # it keeps the offline page in the page's language
 
 
 def test_offline_page(client):

@@ -180,3 +180,41 @@ class TestLoginLimit:
         refused = client.post("/login", data=data)
         assert refused.status_code == 429
         assert "Too many sign-in attempts" in refused.get_data(True)
+
+
+def test_pages_run_only_waves_own_scripts_and_are_not_framed(client, world, signed_in):
+    tenant = client.get("/q/RM000001")
+    staff = signed_in(world.olga).get("/inbox")
+    for page in (tenant, staff):
+        policy = dict(
+            part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";")
+        )
+        assert policy["script-src"] == "'self'"  # no inline script, no eval
+        assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        # A tenant's tracking link must not reach another site in a Referer header.
+        assert page.headers["Referrer-Policy"] == "same-origin"
+    with client.get("/static/icons/icon-192.png") as image:
+        assert "Content-Security-Policy" not in image.headers  # a PDF or image opens as itself
+        assert image.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_template_carries_inline_script():
+    """The policy would block it in the browser: behaviour goes into wave/static/*.js, keyed on
+    data-* attributes (the browser tests also fail on any policy violation they see)."""
+    from pathlib import Path
+
+    import wave
+
+    inline = re.compile(
+        r"<script(?![^>]*\bsrc=)|\son[a-z]+=[\"']|\bhx-on[:-]|javascript:|hx-vals=[\"']js:", re.I
+    )
+    comment = re.compile(r"\{#.*?#\}", re.S)
+    templates = Path(wave.__file__).parent / "templates"
+    found = [
+        f"{path.relative_to(templates)}: {match.group(0)}"
+        for path in templates.rglob("*.html")
+        for match in inline.finditer(comment.sub("", path.read_text()))
+    ]
+    assert found == []

@@ -1,6 +1,10 @@
 """The installable staff app: manifest, service worker (served from / to control the whole
 app), and the page shown offline."""
 
+import functools
+import hashlib
+from pathlib import Path
+
 from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 
@@ -8,8 +12,15 @@ bp = Blueprint("pwa", __name__)
 
 THEME_COLOR = "#0b5cad"
 
-# Bump when the app shell changes; the service worker drops older caches.
-SHELL_VERSION = "wave-shell-2"
+SHELL = (
+    "app.css",
+    "staff.js",
+    "chat.js",
+    "vendor/htmx-2.0.11.min.js",
+    "vendor/socket.io-4.8.4.min.js",
+    "icons/icon-192.png",
+)
+"""The static files the service worker keeps and serves from its cache (with the offline page)."""
 
 
 @bp.get("/manifest.webmanifest")
@@ -49,16 +60,8 @@ def manifest():
 
 @bp.get("/sw.js")
 def service_worker():
-    shell = [
-        url_for("pwa.offline"),
-        url_for("static", filename="app.css"),
-        url_for("static", filename="staff.js"),
-        url_for("static", filename="chat.js"),
-        url_for("static", filename="vendor/htmx-2.0.11.min.js"),
-        url_for("static", filename="vendor/socket.io-4.8.4.min.js"),
-        url_for("static", filename="icons/icon-192.png"),
-    ]
-    body = render_template("pwa/sw.js", shell=shell, version=SHELL_VERSION)
+    shell = [url_for("pwa.offline")] + [url_for("static", filename=name) for name in SHELL]
+    body = render_template("pwa/sw.js", shell=shell, version=shell_version())
     response = current_app.response_class(body, mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
@@ -68,3 +71,23 @@ def service_worker():
 @bp.get("/offline")
 def offline():
     return render_template("pwa/offline.html")
+
+
+def shell_version() -> str:
+    """Changes with the content of any file of the shell or the offline page (in the page's
+    language): installed apps run the cached files until sw.js itself changes. The same files
+    give the same version in every process behind the proxy."""
+    files = [Path(current_app.static_folder, name) for name in SHELL]
+    stamps = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    digest = hashlib.sha256(_files_digest(stamps).encode())
+    digest.update(render_template("pwa/offline.html").encode())
+    return "wave-shell-" + digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=8)
+def _files_digest(stamps: tuple) -> str:
+    """The files' content, hashed once per change of their size or time."""
+    digest = hashlib.sha256()
+    for path, _mtime, _size in stamps:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
