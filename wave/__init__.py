@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wave import config
 from wave.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
+from wave.web import headers
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -54,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _bind_extensions(app)
     _register_blueprints(app)
+    headers.init_app(app)
     return app
 
 

@@ -62,18 +62,25 @@ def browser(playwright_driver):
 
 @pytest.fixture
 def phone(browser):
-    """phone(**options) → a fresh browser context the size of a phone; closed after the test."""
-    contexts = []
+    """phone(**options) → a fresh browser context the size of a phone; closed after the test,
+    which fails if a page broke Wave's Content-Security-Policy (the page lost that behaviour)."""
+    contexts, violations = [], []
+
+    def watch(message):
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
 
     def make(**options):
         context = browser.new_context(**PHONE, **options)
         context.set_default_timeout(TIMEOUT_MS)
+        context.on("console", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert violations == []
 
 
 def sign_in(page, base_url: str, username: str, password: str = "pw") -> None:

@@ -35,3 +35,20 @@ def test_open_form_survives_a_colleagues_message_then_catches_up(live_server, wo
     # Closing the form lets the panel catch up with the colleague's message.
     olga.get_by_text("Done", exact=True).tap()
     expect(olga.locator("#request-panel")).to_contain_text("in the yard", **LIVE)
+
+
+@pytest.mark.browser
+def test_the_discussion_box_empties_after_each_message_and_sends_the_next(
+    live_server, world, phone
+):
+    req = report(world, description="Bins")
+    dina = phone().new_page()
+    sign_in(dina, live_server, "dina")
+    dina.goto(f"{live_server}/requests/{req.id}")
+    box = dina.locator("textarea#body")
+    # The second message needs a new client id, or it would count as a resend of the first.
+    for text in ("First note", "Second note"):
+        box.fill(text)
+        dina.get_by_role("button", name="Send").tap()
+        expect(dina.locator("#request-panel")).to_contain_text(text, **LIVE)
+        expect(box).to_have_value("")

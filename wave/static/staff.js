@@ -6,6 +6,23 @@
   if ("serviceWorker" in navigator && body.dataset.sw) {
     navigator.serviceWorker.register(body.dataset.sw, { scope: "/" }).catch(() => {});
   }
+  // What a page asks for in data-* attributes: the CSP allows no inline script or hx-on.
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest("[data-print]")) window.print();
+  });
+  document.addEventListener("keydown", function (evt) {
+    const input = evt.target.closest && evt.target.closest("[data-search-on-enter]");
+    if (!input || evt.key !== "Enter") return;
+    evt.preventDefault(); // a search box, not the form's submit
+    htmx.trigger(input, "search");
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    const form = evt.detail.elt;
+    if (!form.matches("form[data-reset-on-success]") || evt.detail.xhr.status >= 300) return;
+    form.reset(); // sent: an empty box, and a new client id for the next message
+    if (form.elements.client_id) form.elements.client_id.value = Date.now() + "-" + Math.random();
+  });
+
   if (!body.dataset.live || typeof io === "undefined") return;
 
   const socket = io({ transports: ["websocket", "polling"] });
