@@ -25,6 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("WAVE_TEST_DATABASE_URL")
 SECRET = "test-secret-" + secrets.token_hex(8)
 
+# Statistics of a test's few rows would steer SQLite's plans, which tests check, away from the
+# indexes a full building uses: no worker here gathers them, in this process or in the servers
+# and workers the tests start (they inherit the environment).
+os.environ["WAVE_SQLITE_STATISTICS"] = "0"
+
 
 def _admin_url(url: str) -> str:
     parts = urlsplit(url)

@@ -83,6 +83,8 @@ def from_environment(instance_path: str) -> dict:
             if host.strip()
         ),
         "WAVE_WORKER_INTERVAL": float(_env("WORKER_INTERVAL", "30")),
+        # The worker gathers SQLite's planner statistics (wave.jobs.worker.refresh_statistics).
+        "WAVE_SQLITE_STATISTICS": _env_bool("SQLITE_STATISTICS", default=True),
         "WAVE_IMPORT_ROW_LIMIT": int(_env("IMPORT_ROW_LIMIT", "50000")),
         "WAVE_IMPORT_MAX_BYTES": int(_env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
         # E-mail to requesters: off (nothing is queued) until an SMTP host is set.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, insert, select
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, insert, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -224,3 +224,26 @@ def test_the_worker_tick_reports_what_it_deleted(client, world, frozen):
     frozen.at(start + timedelta(hours=26))
     assert worker.tick() == {"deleted:photos": 1, "deleted:imports": 1}
     assert worker.tick() == {}
+
+
+def test_the_worker_gathers_sqlites_statistics_at_its_first_tick_then_daily(
+    app, world, monkeypatch
+):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum gathers them")
+    monkeypatch.setitem(app.config, "WAVE_SQLITE_STATISTICS", True)  # off for the other tests
+    report(world)
+    start = datetime.now(UTC)
+    try:
+        assert worker.refresh_statistics(start)
+        stats = text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'service_requests'")
+        indexes = set(db.session.execute(stats).scalars())
+        assert "ix_service_requests_open_due" in indexes  # the inbox's "all open"
+        assert not worker.refresh_statistics(start + timedelta(hours=23))
+        assert worker.refresh_statistics(start + timedelta(hours=25))
+    finally:
+        # The test database lives on: its other tests check plans made without statistics.
+        db.session.rollback()
+        db.session.execute(text("DELETE FROM sqlite_stat1"))
+        db.session.commit()
+        db.engine.dispose()  # connections that read the statistics forget them

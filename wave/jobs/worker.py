@@ -6,6 +6,9 @@ Socket.IO message queue. `make run` runs the same loop inside the single demo pr
 """
 
 import time
+from datetime import datetime, timedelta
+
+from flask import current_app
 
 from wave.extensions import db, socketio
 from wave.files import cleanup
@@ -27,7 +30,29 @@ def tick() -> dict[str, int]:
     for channel, sent in delivery.send_pending().items():
         if sent:
             done[f"sent:{channel}"] = sent
+    refresh_statistics(now())
     return done
+
+
+STATISTICS_EVERY = timedelta(days=1)
+STATISTICS_AT = "wave.statistics_at"
+"""app.extensions key: when this process last gathered SQLite's statistics."""
+
+
+def refresh_statistics(moment: datetime) -> bool:
+    """On SQLite, gather the query planner's statistics at the first tick and then daily
+    (sampled: milliseconds). Without them SQLite passes over the partial index of open work
+    that the inbox's "all open" tab is written for. PostgreSQL's autovacuum does this itself."""
+    if db.engine.dialect.name != "sqlite" or not current_app.config["WAVE_SQLITE_STATISTICS"]:
+        return False
+    last = current_app.extensions.get(STATISTICS_AT)
+    if last is not None and timedelta(0) <= moment - last < STATISTICS_EVERY:
+        return False
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+        connection.exec_driver_sql("ANALYZE")
+    current_app.extensions[STATISTICS_AT] = moment
+    return True
 
 
 def run_forever(app, interval: float, sleep=time.sleep) -> None:
