@@ -110,6 +110,20 @@ def test_anonymous_visitors_are_sent_to_login(client):
         assert client.get(path).status_code == 302
 
 
+def test_news_nobody_asked_for_looks_nobody_up(world, statements):
+    report(world)
+    assert not [s for s in statements if "team_members" in s]  # the team is not read
+    db.session.add(
+        NotificationPreference(user_id=world.olga.id, kind="new_for_team", in_app=True, push=False)
+    )
+    db.session.commit()
+    statements.clear()
+    req = report(world)
+    assert [s for s in statements if "team_members" in s]
+    assert db.session.scalars(select(Notification.user_id)).all() == [world.olga.id]
+    assert db.session.scalars(select(Notification.request_id)).all() == [req.id]
+
+
 def test_a_new_request_tells_its_team_in_the_same_statements_however_big(world, statements):
     def wanting_news(*people):
         db.session.add_all(

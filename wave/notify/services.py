@@ -2,7 +2,7 @@
 each person chose. Who is told is not decided here: callers name the people (for requests,
 wave.requests.recipients decides)."""
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from wave.extensions import db
 from wave.notify import delivery
@@ -46,6 +46,19 @@ def notify(users, kind: str, *, request_id: int | None = None, url: str, **data)
         if any(row.push_pending for row in rows):
             delivery.after_commit("push")
     return rows
+
+
+def anyone_may_want(kind: str) -> bool:
+    """Whether anybody can be told of `kind`: it is on unless turned off, or someone turned it
+    on. For a kind that is off unless chosen, one small query instead of finding the people."""
+    default = KINDS[kind]
+    if default.in_app or default.push:
+        return True
+    chosen = select(NotificationPreference.user_id).where(
+        NotificationPreference.kind == kind,
+        or_(NotificationPreference.in_app.is_(True), NotificationPreference.push.is_(True)),
+    )
+    return db.session.scalar(chosen.limit(1)) is not None
 
 
 def preferences(user_ids, kind: str) -> dict[int, tuple[bool, bool]]:
