@@ -187,25 +187,23 @@ def executed(containing: str):
 @contextlib.contextmanager
 def read_after_commit():
     """The SQL statements sent after the block's last commit: what an answer read back."""
-    seen = []
+    after, commits = [], []
 
     def record(conn, cursor, statement, *args):
-        seen.append(statement)
+        after.append(statement)
 
     def committed(conn):
-        seen.append("COMMIT")
+        commits.append(conn)
+        after.clear()  # only what follows the last commit counts
 
     event.listen(db.engine, "before_cursor_execute", record)
     event.listen(db.engine, "commit", committed)
-    after = []
     try:
         yield after
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
         event.remove(db.engine, "commit", committed)
-    assert "COMMIT" in seen
-    seen.reverse()
-    after.extend(reversed(seen[: seen.index("COMMIT")]))
+    assert commits
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ def shell_version() -> str:
     language): installed apps run the cached files until sw.js itself changes. The same files
     give the same version in every process behind the proxy."""
     files = [Path(current_app.static_folder, name) for name in SHELL]
-    stamps = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    stamps = tuple((str(f), (st := f.stat()).st_mtime_ns, st.st_size) for f in files)
     digest = hashlib.sha256(_files_digest(stamps).encode())
     digest.update(render_template("pwa/offline.html").encode())
     return "wave-shell-" + digest.hexdigest()[:16]
