@@ -110,6 +110,42 @@ def test_two_staff_chat_live_and_a_dropped_phone_catches_up_and_loses_nothing(
 
 
 @pytest.mark.browser
+def test_a_new_message_is_shown_from_its_event_in_the_readers_language_and_a_gap_is_filled(
+    live_server, world, phone
+):
+    """Open copies of a chat used to fetch every new message (a request per reader per
+    message); now the event brings it. A copy that missed the message before it fetches."""
+    world.sam.locale = "ru"
+    db.session.commit()
+    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    olga = open_chat(phone(), live_server, "olga", group.id)
+    sam = open_chat(phone(), live_server, "sam", group.id)
+    sam.wait_for_load_state("networkidle")  # the catch-up made on connecting
+    fetched = []
+    sam.on("request", lambda r: "/messages" in r.url and fetched.append(r.url))
+
+    say(olga, "Coffee spilled on floor 3")
+    expect(shown(sam, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
+    newest = sam.locator("#messages li.message").last
+    expect(newest.locator("a.reply")).to_have_text("Ответить")  # Sam's language, not Olga's
+    assert fetched == []
+    # Drawn without anybody's CSRF token, it got Sam's: his reaction goes through.
+    newest.locator("summary").tap()
+    newest.locator(".react-picker button[value='👍']").tap()
+    expect(sam.locator("#messages li.message").last.locator(".reactions .mine")).to_have_count(
+        1, **LIVE
+    )
+
+    # Sam's page lost the newest message (as if its event never came): the next one tells
+    # which came before it, so his page fetches both.
+    sam.evaluate("() => document.querySelector('#messages li.message:last-child').remove()")
+    say(olga, "And the bin by the lift")
+    expect(shown(sam, "And the bin by the lift")).to_have_count(1, **LIVE)
+    expect(shown(sam, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
+    assert any("/messages?after=" in url for url in fetched)
+
+
+@pytest.mark.browser
 def test_a_shared_phone_sends_nobody_elses_waiting_message(live_server, world, phone):
     """Olga's message cannot get through and she hands the phone to Sam: he sees neither her
     waiting message nor her draft, and nothing goes out in his name. When she signs in again
@@ -236,3 +272,27 @@ def read_mark_reaches(user, thread_id: int, message_id: int, seconds: float = 10
             return True
         time.sleep(0.1)
     return False
+
+
+@pytest.mark.browser
+def test_someone_elses_read_mark_costs_the_other_readers_no_request(live_server, world, phone):
+    """A read mark changes the reader's own counts and the receipts under the author's
+    messages, nothing else: every reader's mark used to make every open page of the chat's
+    people fetch their badge and chat list."""
+    group = chats.create_group(world.olga, "Night shift", [world.sam, world.tom])
+    message, _ = chats.send(group, world.olga, "Who has the key to the roof?")
+    olga = open_chat(phone(), live_server, "olga", group.id)
+    tom = open_chat(phone(), live_server, "tom", group.id)
+    assert read_mark_reaches(world.tom, group.id, message.id)
+    tom.wait_for_timeout(1000)  # his own badge has been refreshed after his read mark
+    asked = {"olga": [], "tom": []}
+    olga.on("request", lambda r: asked["olga"].append(r.url))
+    tom.on("request", lambda r: asked["tom"].append(r.url.split("?")[0]))
+
+    open_chat(phone(), live_server, "sam", group.id)  # he sees Olga's message
+    assert read_mark_reaches(world.sam, group.id, message.id)
+    expect(olga.locator(f"#receipt-{message.id}")).to_contain_text("Sam", **LIVE)
+    assert any("/receipts" in url for url in asked["olga"])  # the author's receipts
+    assert not any("/unread" in url for url in asked["olga"])
+    tom.wait_for_timeout(1000)  # past the badge's debounce
+    assert asked["tom"] == []

@@ -1,6 +1,8 @@
 """Chats live: who hears what, only after the commit, and the validated, rate-limited
 `typing` event (the one thing clients send over the socket)."""
 
+import re
+
 import pytest
 from flask import g
 
@@ -35,6 +37,19 @@ def group(world):
     return chats.create_group(world.olga, "Night shift", [world.sam])
 
 
+def posted(message, previous=None):
+    """chat-message-posted as chats.send tells it (no `html`: no view rendered it)."""
+    return (
+        "chat-message-posted",
+        {
+            "thread_id": message.thread_id,
+            "message_id": message.id,
+            "author_id": message.author_id,
+            "previous_id": previous.id if previous else None,
+        },
+    )
+
+
 def heard(sio, name=None):
     """The events a client received since last asked: (name, payload), optionally one kind."""
     events = [(m["name"], m["args"][0]) for m in sio.get_received()]
@@ -46,7 +61,7 @@ def test_members_hear_a_message_after_it_is_stored_and_an_outsider_hears_nothing
 ):
     olga, sam, tom = connect(world.olga), connect(world.sam), connect(world.tom)
     message, _ = chats.send(group, world.sam, "Coffee spilled on floor 3")
-    expected = [("chat-message-posted", {"thread_id": group.id, "message_id": message.id})]
+    expected = [posted(message)]
     assert heard(olga) == expected
     assert heard(sam) == expected  # the sender's other devices too
     assert heard(tom) == []
@@ -66,6 +81,47 @@ def test_a_message_sent_over_http_reaches_the_chat_live(world, group, connect, s
     )
     assert heard(olga) == []  # a resend is not news
     assert heard(tom) == []
+
+
+def without_tokens(html):
+    return re.sub(r'(name="csrf_token" value=")[^"]*"', r'\1"', html).strip()
+
+
+def test_others_get_a_new_message_as_they_would_fetch_it_in_each_language(
+    world, group, connect, signed_in
+):
+    """Every open copy of the chat used to fetch each new message: one request per reader
+    per message. The event carries it, as others see it, without anybody's CSRF token."""
+    earlier, _ = chats.send(group, world.olga, "Earlier")
+    olga_hears = connect(world.olga)
+    sam = signed_in(world.sam)
+    sam_token = token(sam)
+    headers = {**HX, "X-CSRFToken": sam_token}
+    sent = sam.post(
+        f"/chats/{group.id}/messages",
+        data={"body": "Bin <b>full</b>", "client_id": "c9"},
+        headers=headers,
+    )
+    assert sent.status_code == 200
+    ((name, payload),) = heard(olga_hears)
+    assert name == "chat-message-posted"
+    assert payload["author_id"] == world.sam.id and payload["previous_id"] == earlier.id
+    assert set(payload["html"]) == {"en", "ru"}
+    assert sam_token not in str(payload)
+    assert 'name="csrf_token" value=""' in payload["html"]["en"]
+    assert "Bin &lt;b&gt;full&lt;/b&gt;" in payload["html"]["en"]
+
+    olga = signed_in(world.olga)
+    fetched = olga.get(f"/chats/{group.id}/messages?after={earlier.id}", headers=HX)
+    assert without_tokens(fetched.get_data(as_text=True)) == payload["html"]["en"].strip()
+    world.olga.locale = "ru"
+    db.session.commit()
+    fetched = olga.get(f"/chats/{group.id}/messages?after={earlier.id}", headers=HX)
+    assert without_tokens(fetched.get_data(as_text=True)) == payload["html"]["ru"].strip()
+    assert "Ответить" in payload["html"]["ru"] and "Ответить" not in payload["html"]["en"]
+    # the author's own copy (receipt, edit form) is not what others see
+    assert 'class="message own' in sent.get_data(as_text=True)
+    assert 'class="message own' not in payload["html"]["en"]
 
 
 def test_team_chat_messages_reach_the_team_only(world, connect):
@@ -91,7 +147,7 @@ def test_a_send_whose_commit_fails_tells_nobody(world, group, connect, monkeypat
     db.session.commit()
     assert heard(olga) == []
     kept, _ = chats.send(group, world.sam, "Kept")
-    assert heard(olga) == [("chat-message-posted", {"thread_id": group.id, "message_id": kept.id})]
+    assert heard(olga) == [posted(kept)]
 
 
 def test_edits_and_reactions_are_told_as_changes(world, group, connect):

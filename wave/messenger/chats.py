@@ -1,6 +1,8 @@
 """Chat actions: each commits, then tells the people in the chat (after the commit, so a
 message is stored before anyone hears of it)."""
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -122,14 +124,18 @@ def send(
     *,
     reply_to: Message | None = None,
     photos: list[Attachment] = (),
+    shown: Callable[[Message], dict[str, str] | None] | None = None,
 ) -> tuple[Message, bool]:
     """Posts a message. A resend with the same client id returns the first (created False).
     Commits; publishes chat-message-posted to the chat and chat-mentioned to the @named.
 
+    `shown(message)`, when given, is the message as the chat's other readers see it, by
+    language: the event carries it, so their open copies of the chat need not fetch it.
+
     Two posts of one client id at the same moment (a retry racing the first attempt, in
     another process) meet at the unique (author, client id) index: the loser rolls back and
     answers with the winner's message."""
-    thread_id, author_id = thread.id, author.id
+    thread_id, author_id, previous_id = thread.id, author.id, thread.last_message_id
     try:
         message, created = services.post(
             thread, author, body, client_id, reply_to=reply_to, photos=photos
@@ -144,7 +150,8 @@ def send(
                     {"thread_id": thread.id, "message_id": message.id},
                     to={user_room(person.id)},
                 )
-            publish_after_commit("chat-message-posted", _event(message), to=rooms_for(thread))
+            event = _posted_event(message, previous_id, shown)
+            publish_after_commit("chat-message-posted", event, to=rooms_for(thread))
             posted(thread, message)
             commit_keeping_loaded()  # the sender's answer shows the message as written
     except services.MessageError:
@@ -236,3 +243,13 @@ def _tell_added(thread: Thread, added: list[ThreadMember]) -> None:
 
 def _event(message: Message) -> dict:
     return {"thread_id": message.thread_id, "message_id": message.id}
+
+
+def _posted_event(message: Message, previous_id: int | None, shown) -> dict:
+    """chat-message-posted: which message, whose, and the chat's message before it, so that
+    a copy of the chat that lacks that one knows it missed something and catches up."""
+    event = {**_event(message), "author_id": message.author_id, "previous_id": previous_id}
+    html = shown(message) if shown is not None else None
+    if html:
+        event["html"] = html
+    return event

@@ -18,7 +18,15 @@ from wave.messenger.chat_routes import thread_context
 from wave.messenger.chats import ChatError
 from wave.messenger.forms import ComposeForm, EditForm, ReactForm, ReadForm
 from wave.messenger.models import Message
-from wave.messenger.routes import PAGE, bp, fragment, go, message_context, wants_fragment
+from wave.messenger.routes import (
+    PAGE,
+    as_others_see,
+    bp,
+    fragment,
+    go,
+    message_context,
+    wants_fragment,
+)
 
 CATCH_UP = 100
 """Messages per answer when catching up; the header X-Wave-More asks for the next page."""
@@ -109,6 +117,7 @@ def _send(chat, form) -> Message | None:
             form.client_id.data,
             reply_to=reply_to,
             photos=photos,
+            shown=lambda message: as_others_see(chat, message),
         )
     except ChatError as exc:
         form.body.errors = [*form.body.errors, str(exc)]

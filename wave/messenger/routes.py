@@ -6,7 +6,8 @@ with access.access_thread; a fragment has its own URL; an invalid form comes bac
 and what was typed; every action also works as a plain form post.
 """
 
-from flask import Blueprint, redirect, render_template
+from flask import Blueprint, current_app, redirect, render_template
+from flask_babel import force_locale
 from flask_login import current_user
 
 from wave.extensions import htmx
@@ -43,6 +44,26 @@ def message_context(thread, members=None, messages=None) -> dict:
         own = messages is None or any(m.author_id == current_user.id for m in messages)
         members = listing.roster(thread) if own else []
     return {"thread": thread, "members": members, "reactions": services.REACTIONS}
+
+
+def as_others_see(thread, message) -> dict[str, str] | None:
+    """A new message's partial as everyone but its author sees it, in each of Wave's
+    languages, for the live event: the chat's open copies show it from the event. Each used
+    to fetch it, one request per reader per message. No CSRF token in it (chat.js puts the
+    reader's own in). None for a request card: its buttons follow the reader's role."""
+    if message.kind == "card":
+        return None
+    context = {
+        "message": message,
+        "as_others": True,
+        "csrf_token": lambda: "",
+        **message_context(thread, members=[]),
+    }
+    shown = {}
+    for language in current_app.config["WAVE_LANGUAGES"]:
+        with force_locale(language):
+            shown[language] = render_template("messenger/_message.html", **context)
+    return shown
 
 
 @bp.app_template_global()

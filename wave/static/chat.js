@@ -1,6 +1,7 @@
 // Chats: live messages, catch-up after a drop or a sleeping phone, and an outbox that loses
-// nothing. Messages are sent over HTTP (the server stores them, then tells the chat's rooms);
-// the socket only says that something changed, and this script fetches it.
+// nothing. Messages are sent over HTTP (the server stores them, then tells the chat's rooms).
+// A new message comes in its event, drawn as others see it; other changes are only named
+// there, and this script fetches them.
 (function () {
   "use strict";
   const body = document.body;
@@ -200,6 +201,34 @@
     } finally {
       catching = false;
     }
+  }
+
+  // A new message from the event, drawn as others see it in each language: shown without a
+  // request. Fetched instead when it is one's own (another device of the author: receipts,
+  // the edit form), a request card (its buttons depend on who looks), or when the chat's
+  // message before it is not shown here: then everything since the newest shown is fetched.
+  function showPosted(data) {
+    if (!live) return;
+    const id = Number(data.message_id);
+    if (document.getElementById("message-" + id)) return;
+    const html = data.html && String(data.author_id) !== me ? data.html[lang] : null;
+    const follows =
+      data.previous_id == null
+        ? lastId() === 0
+        : document.getElementById("message-" + data.previous_id) !== null;
+    if (html && follows && !catching) insertMessages(withToken(html));
+    else if (id < lastId()) fetchMessage(id);
+    else catchUp();
+  }
+  // The event's message carries no CSRF token (it is the same for all readers): this page's.
+  function withToken(html) {
+    return html.split('name="csrf_token" value=""').join('name="csrf_token" value="' + csrf() + '"');
+  }
+  function fetchMessage(id) {
+    get(chat.dataset.messageUrl.replace(/0$/, id))
+      .then((r) => (r.ok ? r.text() : ""))
+      .then((html) => html && insertMessages(html))
+      .catch(() => {});
   }
 
   function refreshMessage(id) {
@@ -652,9 +681,9 @@
   let connectedBefore = false;
 
   socket.on("connect", function () {
+    // Whatever came since the page was drawn, or during a drop, without a reload.
+    catchUp();
     if (connectedBefore) {
-      // After a drop: whatever was missed, without a reload.
-      catchUp();
       refreshBadge();
       refreshList();
       if (chat) refreshReceipts();
@@ -668,7 +697,7 @@
     refreshList();
     if (isOpen(data)) {
       showTyping(null); // whoever was typing has sent it
-      catchUp();
+      showPosted(data);
     }
   });
   socket.on("chat-message-changed", function (data) {
@@ -676,9 +705,14 @@
     if (isOpen(data)) refreshMessage(data.message_id);
   });
   socket.on("chat-read", function (data) {
-    refreshBadge();
-    refreshList();
-    if (isOpen(data) && String(data.user_id) !== me) refreshReceipts();
+    if (String(data.user_id) === me) {
+      // One's own counts changed (on every device). Someone else's read changes only the
+      // receipts under one's own messages: every reader's mark used to refresh everyone's.
+      refreshBadge();
+      refreshList();
+    } else if (isOpen(data) && list.querySelector("li.message.own")) {
+      refreshReceipts();
+    }
   });
   socket.on("chat-added", function () {
     refreshBadge();
