@@ -121,14 +121,20 @@ def test_a_new_message_is_shown_from_its_event_in_the_readers_language_and_a_gap
     olga = open_chat(phone(), live_server, "olga", group.id)
     sam = open_chat(phone(), live_server, "sam", group.id)
     sam.wait_for_load_state("networkidle")  # the catch-up made on connecting
-    fetched = []
+    fetched, badge = [], []
     sam.on("request", lambda r: "/messages" in r.url and fetched.append(r.url))
+    sam.on("request", lambda r: r.url.endswith("/chats/unread") and badge.append(r.url))
 
     say(olga, "Coffee spilled on floor 3")
     expect(shown(sam, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
     newest = sam.locator("#messages li.message").last
     expect(newest.locator("a.reply")).to_have_text("Ответить")  # Sam's language, not Olga's
     assert fetched == []
+    # He reads it where he is; his read mark, not the message, refreshes his badge: once.
+    coffee = db.session.scalar(select(func.max(Message.id)))
+    assert read_mark_reaches(world.sam, group.id, coffee)
+    sam.wait_for_timeout(800)
+    assert len(badge) == 1
     # Drawn without anybody's CSRF token, it got Sam's: his reaction goes through.
     newest.locator("summary").tap()
     newest.locator(".react-picker button[value='👍']").tap()

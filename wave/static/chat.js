@@ -693,7 +693,9 @@
     flushOutbox();
   });
   socket.on("chat-message-posted", function (data) {
-    refreshBadge();
+    // A message coming into the chat one is looking at is read in a moment, and that read
+    // mark refreshes the badge: asking now as well would cost every reader a request.
+    if (!(isOpen(data) && live && visible() && nearBottom())) refreshBadge();
     refreshList();
     if (isOpen(data)) {
       showTyping(null); // whoever was typing has sent it
