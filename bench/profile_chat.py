@@ -4,22 +4,26 @@
 
 Prints the CPU milliseconds and SQL statements of one `POST /chats/<id>/messages` as chat.js
 sends it (multipart csrf_token + client_id + body, X-CSRFToken and HX-Request headers), into a
-group chat of 200 and one of 50, for Wave as it is and with what-if changes applied from
-outside (monkeypatches here; Wave's code is not touched), so that the effect of each change
-suggested in bench/RESULTS.md is measured, not guessed:
+group chat of 200 and one of 50:
 
-  no-roster      the answer (the new message's partial) is rendered without the chat's roster:
-                 a message nobody else has read yet needs no read receipts from it
-  no-readers     the chat's members are not loaded to look for @mentions (the real change:
-                 load only the people whose @name the text holds; these messages hold none)
-  thread-room    chat-message-posted goes to one room per chat instead of one per member (no
-                 member id query; connections would join their chats' rooms on connect)
-  all            the three together
+  baseline       Wave as it is: the send also draws the message as others see it, in each
+                 language, for the event (from 4b88ce5)
+  no-html        what-if (a monkeypatch here; Wave's code is not touched): without that, as
+                 before 4b88ce5
 
-(no-roster and no-readers are what Wave's 67ae413 did: from it on they change nothing.)
+and what each member who has the chat open asks the server per message, as another member:
 
-and the catch-up GET chat.js makes after every chat-message-posted while the chat is open
-(`GET /chats/<id>/messages?after=<id>`, one new message), per member who has it open.
+  catch-up GET   `GET /chats/<id>/messages?after=<id>` (one new message): what chat.js asked
+                 on every chat-message-posted until 4b88ce5; now only for one's own messages
+                 (other devices), request cards, or after a gap
+  read POST      `POST /chats/<id>/read`: the reader's read mark (debounced 600 ms)
+  badge GET      `GET /chats/unread`: the reader's badge, after their own read mark (and for
+                 those not looking at that chat)
+
+So a message into a chat that N people have open costs about send + N × (read POST + badge
+GET) of server CPU; until 4b88ce5 it was send + N × (catch-up GET + read POST + 2 badge GETs).
+(The what-ifs no-roster, no-readers and thread-room of earlier runs are in bench/RESULTS.md;
+67ae413 and 81d7444 made the first two real.)
 
 The Socket.IO fan-out itself (one WebSocket frame per member) is not in these figures: no
 client is connected in-process; bench/chat_bench.py measures it.
@@ -38,7 +42,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("baseline", "no-roster", "no-readers", "thread-room", "all")
+VARIANTS = ("baseline", "no-html")
 
 
 def setup_environment(tmp: Path):
@@ -80,9 +84,8 @@ def run(args):
     from wave import create_app
     from wave.auth import services as people
     from wave.extensions import db
-    from wave.messenger import chats, message_routes, services
+    from wave.messenger import chats, message_routes
     from wave.messenger.models import Thread
-    from wave.realtime import user_room
 
     app = create_app()
     with app.test_request_context():
@@ -135,27 +138,11 @@ def run(args):
 
         return send
 
-    original = {
-        "message_context": message_routes.message_context,
-        "_readers": chats._readers,
-        "rooms_for": chats.rooms_for,
-    }
-
-    def no_roster(thread, members=None, messages=None):
-        return {"thread": thread, "members": [], "reactions": services.REACTIONS}
+    original = message_routes.as_others_see
 
     def use(variant):
-        every = variant == "all"
-        message_routes.message_context = (
-            no_roster if every or variant == "no-roster" else original["message_context"]
-        )
-        chats._readers = (
-            (lambda thread: []) if every or variant == "no-readers" else original["_readers"]
-        )
-        chats.rooms_for = (
-            (lambda thread: {f"thread:{thread.id}"})
-            if every or variant == "thread-room"
-            else original["rooms_for"]
+        message_routes.as_others_see = (
+            (lambda thread, message: None) if variant == "no-html" else original
         )
 
     def catch_up(members):
@@ -174,9 +161,34 @@ def run(args):
 
         return fetch
 
-    assert user_room(1) == "user:1"
+    def read(members):
+        def mark():
+            # What chat.js posts when a reader has seen the newest message.
+            i = next(serial)
+            client, csrf = senders[i % len(senders)]
+            with app.app_context():
+                newest = db.session.get(Thread, chat_ids[members]).last_message_id
+            answer = client.post(
+                f"/chats/{chat_ids[members]}/read",
+                data={"csrf_token": csrf, "message_id": newest},
+                headers={"X-CSRFToken": csrf, "HX-Request": "true"},
+            )
+            assert answer.status_code == 204, answer.status_code
+
+        return mark
+
+    def badge():
+        i = next(serial)
+        client, _ = senders[i % len(senders)]
+        assert client.get("/chats/unread", headers={"HX-Request": "true"}).status_code == 200
+
     plan = [(f"send, {m} members, {v}", v, post(m)) for m in (200, 50) for v in VARIANTS]
-    plan += [(f"catch-up GET, {m} members", "baseline", catch_up(m)) for m in (200, 50)]
+    for m in (200, 50):
+        plan += [
+            (f"catch-up GET, {m} members", "baseline", catch_up(m)),
+            (f"read POST, {m} members", "baseline", read(m)),
+        ]
+    plan += [("badge GET", "baseline", badge)]
     cpu = {label: [] for label, _, _ in plan}
     count = {}
     for label, variant, fn in plan:  # warm up, count statements
@@ -212,7 +224,7 @@ def run(args):
     for label, variant, _ in plan:
         ms = statistics.median(cpu[label])
         base = statistics.median(cpu[label.replace(variant, "baseline")])
-        if label.startswith("catch-up"):
+        if not label.startswith("send"):
             print(f"{label:<34}{ms:>8.2f}{count[label]:>5}")
             continue
         print(f"{label:<34}{ms:>8.2f}{count[label]:>5}{(ms / base - 1) * 100:>12.0f}%")
