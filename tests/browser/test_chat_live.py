@@ -110,17 +110,20 @@ def test_two_staff_chat_live_and_a_dropped_phone_catches_up_and_loses_nothing(
 
 
 @pytest.mark.browser
-def test_a_new_message_is_shown_from_its_event_in_the_readers_language_and_a_gap_is_filled(
+def test_a_new_message_is_shown_from_its_event_and_a_gap_or_another_language_is_fetched(
     live_server, world, phone
 ):
     """Open copies of a chat used to fetch every new message (a request per reader per
-    message); now the event brings it. A copy that missed the message before it fetches."""
-    world.sam.locale = "ru"
+    message); now the event brings it, drawn in the sender's language. A copy in another
+    language, or one that missed the message before it, fetches."""
+    world.tom.locale = "ru"
     db.session.commit()
-    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    group = chats.create_group(world.olga, "Night shift", [world.sam, world.tom])
     olga = open_chat(phone(), live_server, "olga", group.id)
     sam = open_chat(phone(), live_server, "sam", group.id)
-    sam.wait_for_load_state("networkidle")  # the catch-up made on connecting
+    tom = open_chat(phone(), live_server, "tom", group.id)
+    for page in (sam, tom):
+        page.wait_for_load_state("networkidle")  # the catch-up made on connecting
     fetched, badge = [], []
     sam.on("request", lambda r: "/messages" in r.url and fetched.append(r.url))
     sam.on("request", lambda r: r.url.endswith("/chats/unread") and badge.append(r.url))
@@ -128,9 +131,11 @@ def test_a_new_message_is_shown_from_its_event_in_the_readers_language_and_a_gap
     say(olga, "Coffee spilled on floor 3")
     expect(shown(sam, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
     newest = sam.locator("#messages li.message").last
-    expect(newest.locator("a.reply")).to_have_text("Ответить")  # Sam's language, not Olga's
+    expect(newest.locator("a.reply")).to_have_text("Reply")
     assert fetched == []
-    # He reads it where he is; his read mark, not the message, refreshes his badge: once.
+    expect(shown(tom, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
+    expect(tom.locator("#messages li.message").last.locator("a.reply")).to_have_text("Ответить")
+    # Sam reads it where he is; his read mark, not the message, refreshes his badge: once.
     coffee = db.session.scalar(select(func.max(Message.id)))
     assert read_mark_reaches(world.sam, group.id, coffee)
     sam.wait_for_timeout(800)

@@ -6,8 +6,8 @@ with access.access_thread; a fragment has its own URL; an invalid form comes bac
 and what was typed; every action also works as a plain form post.
 """
 
-from flask import Blueprint, current_app, redirect, render_template
-from flask_babel import force_locale
+from flask import Blueprint, redirect, render_template
+from flask_babel import get_locale
 from flask_login import current_user
 
 from wave.extensions import htmx
@@ -47,23 +47,21 @@ def message_context(thread, members=None, messages=None) -> dict:
 
 
 def as_others_see(thread, message) -> dict[str, str] | None:
-    """A new message's partial as everyone but its author sees it, in each of Wave's
-    languages, for the live event: the chat's open copies show it from the event. Each used
-    to fetch it, one request per reader per message. No CSRF token in it (chat.js puts the
-    reader's own in). None for a request card: its buttons follow the reader's role."""
+    """A new message's partial as everyone but its author sees it, for the live event:
+    {language: html}, in the sender's language, which a building's staff mostly share (a
+    reader whose page is in another language fetches it). Each open copy of the chat used to
+    fetch every new message: one request per reader per message. No CSRF token in it (chat.js
+    puts the reader's own in). None for a request card: its buttons follow the reader's role."""
     if message.kind == "card":
         return None
-    context = {
-        "message": message,
-        "as_others": True,
-        "csrf_token": lambda: "",
+    html = render_template(
+        "messenger/_message.html",
+        message=message,
+        as_others=True,
+        csrf_token=lambda: "",
         **message_context(thread, members=[]),
-    }
-    shown = {}
-    for language in current_app.config["WAVE_LANGUAGES"]:
-        with force_locale(language):
-            shown[language] = render_template("messenger/_message.html", **context)
-    return shown
+    )
+    return {str(get_locale()): html}
 
 
 @bp.app_template_global()
