@@ -6,8 +6,8 @@ Prints the CPU milliseconds and SQL statements of one `POST /chats/<id>/messages
 sends it (multipart csrf_token + client_id + body, X-CSRFToken and HX-Request headers), into a
 group chat of 200 and one of 50:
 
-  baseline       Wave as it is: the send also draws the message as others see it, in each
-                 language, for the event (from 4b88ce5)
+  baseline       Wave as it is: the send also draws the message as others see it, in the
+                 sender's language, for the event (from 4b88ce5; one language from b405e98)
   no-html        what-if (a monkeypatch here; Wave's code is not touched): without that, as
                  before 4b88ce5
 
