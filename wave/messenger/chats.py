@@ -125,12 +125,14 @@ def send(
     reply_to: Message | None = None,
     photos: list[Attachment] = (),
     shown: Callable[[Message], dict[str, str] | None] | None = None,
+    unsent: bool = False,
 ) -> tuple[Message, bool]:
     """Posts a message. A resend with the same client id returns the first (created False).
     Commits; publishes chat-message-posted to the chat and chat-mentioned to the @named.
 
     `shown(message)`, when given, is the message as the chat's other readers see it, by
     language: the event carries it, so their open copies of the chat need not fetch it.
+    `unsent`: the caller has found no message of this client id (services.post).
 
     Two posts of one client id at the same moment (a retry racing the first attempt, in
     another process) meet at the unique (author, client id) index: the loser rolls back and
@@ -138,7 +140,7 @@ def send(
     thread_id, author_id, previous_id = thread.id, author.id, thread.last_message_id
     try:
         message, created = services.post(
-            thread, author, body, client_id, reply_to=reply_to, photos=photos
+            thread, author, body, client_id, reply_to=reply_to, photos=photos, unsent=unsent
         )
         if created:
             names = services.mentioned_names(message.body)

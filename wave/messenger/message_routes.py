@@ -4,7 +4,7 @@ chat.js appends what `messages?after=` returns and replaces one message with wha
 `messages/<id>` returns; both are the same partial the page renders.
 """
 
-from flask import abort, make_response, render_template, request, url_for
+from flask import abort, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wave.auth.access import staff_required
 from wave.extensions import db
 from wave.files.storage import storage
-from wave.messenger import chats, listing, services
+from wave.messenger import chats, listing, services, unread
 from wave.messenger.access import access_message, access_photo, access_thread
 from wave.messenger.chat_routes import thread_context
 from wave.messenger.chats import ChatError
@@ -118,6 +118,7 @@ def _send(chat, form) -> Message | None:
             reply_to=reply_to,
             photos=photos,
             shown=lambda message: as_others_see(chat, message),
+            unsent=True,  # post_message has just looked for its client id
         )
     except ChatError as exc:
         form.body.errors = [*form.body.errors, str(exc)]
@@ -175,13 +176,14 @@ def _answer(chat, msg, status=200, **context):
 @bp.post("/chats/<int:thread_id>/read")
 @staff_required
 def mark_read(thread_id):
-    """chat.js: the reader has seen the chat up to message_id."""
+    """chat.js: the reader has seen the chat up to message_id. Answers with the badge's total
+    afterwards ({"total": n}): the reader's page needs no second request to show it."""
     chat = access_thread(thread_id, current_user)
     form = ReadForm()
     if not form.validate_on_submit():
         return "", 422
     chats.read(chat, current_user, form.message_id.data)
-    return "", 204
+    return jsonify(total=unread.total(current_user))
 
 
 @bp.get("/chats/<int:thread_id>/receipts")

@@ -146,12 +146,15 @@ def post(
     photos: list[Attachment] = (),
     kind: str = "text",
     request_id: int | None = None,
+    unsent: bool = False,
 ) -> tuple[Message, bool]:
-    """Adds a message; returns (message, created). A known client_id returns the stored one.
+    """Adds a message; returns (message, created). A known client_id returns the stored one
+    (`unsent`: the caller has just looked it up and found none; a resend racing this one
+    meets the unique index on (author, client id) instead).
 
     A message with photos may have no text. The author has read their own message.
     """
-    existing = find_sent(author, client_id)
+    existing = None if unsent else find_sent(author, client_id)
     if existing:
         return existing, False
     body = _clean(body, allow_empty=bool(photos) or kind != "text")

@@ -50,17 +50,17 @@
   }
 
   // ------------------------------------------------------------ badge, list, notices
+  function showBadge(total) {
+    document.querySelectorAll(".chat-badge").forEach(function (badge) {
+      badge.textContent = total > 99 ? "99+" : total; // the server stops at 100
+      badge.hidden = !total;
+    });
+  }
   const refreshBadge = debounce(function () {
     if (!body.dataset.unreadUrl) return;
     get(body.dataset.unreadUrl)
       .then((r) => (r.ok ? r.json() : null))
-      .then(function (data) {
-        if (!data) return;
-        document.querySelectorAll(".chat-badge").forEach(function (badge) {
-          badge.textContent = data.total > 99 ? "99+" : data.total; // the server stops at 100
-          badge.hidden = !data.total;
-        });
-      })
+      .then((data) => data && showBadge(data.total))
       .catch(() => {});
   }, 250);
   const refreshList = debounce(() => htmx.trigger(body, "wave:chats"), 250);
@@ -294,6 +294,7 @@
   // ------------------------------------------------------------ read marks
   let seen = 0;
   let reported = 0;
+  let told = 0; // the furthest mark this page has sent: its answer brings the badge
   // A report sent while the page is being left may never arrive: browsers may drop it with
   // the page. So it waits in localStorage until the server has answered, and the next page
   // sends it again (resendReads). Read marks only move forward: a second copy changes nothing.
@@ -308,18 +309,23 @@
       credentials: "same-origin",
       headers: Object.assign({ "X-CSRFToken": csrf() }, HX),
       keepalive: leaving, // still delivered when the page is being left, mostly
-    }).then(function (r) {
-      // 204: stored. Another 4xx (no longer in the chat, say) will not change on a retry.
-      const settled = r.status === 204 || (r.status >= 400 && r.status < 500);
-      if (settled) {
-        const pending = load(pendingKey, {});
-        if (pending[url] !== undefined && pending[url] <= upto) {
-          delete pending[url];
-          store(pendingKey, Object.keys(pending).length ? pending : null);
+    })
+      .then(function (r) {
+        // 200: stored. Another 4xx (no longer in the chat, say) will not change on a retry.
+        const settled = r.ok || (r.status >= 400 && r.status < 500);
+        if (settled) {
+          const pending = load(pendingKey, {});
+          if (pending[url] !== undefined && pending[url] <= upto) {
+            delete pending[url];
+            store(pendingKey, Object.keys(pending).length ? pending : null);
+          }
         }
-      }
-      return r.status === 204;
-    });
+        return r.ok ? r.json() : null;
+      })
+      .then(function (answer) {
+        if (answer) showBadge(answer.total); // the badge after this mark: no request for it
+        return answer !== null;
+      });
   }
   function sendRead(leaving) {
     if (seen <= reported) return;
@@ -330,6 +336,7 @@
       pending[url] = Math.max(pending[url] || 0, upto);
       store(pendingKey, pending);
     }
+    told = Math.max(told, upto);
     postRead(url, upto, leaving)
       .then(function (ok) {
         if (ok) reported = Math.max(reported, upto);
@@ -339,9 +346,7 @@
   function resendReads() {
     const pending = load(pendingKey, {});
     Object.keys(pending).forEach(function (url) {
-      postRead(url, pending[url], false)
-        .then((ok) => ok && refreshBadge())
-        .catch(() => {});
+      postRead(url, pending[url], false).catch(() => {});
     });
   }
   const report = debounce(function () {
@@ -708,9 +713,10 @@
   });
   socket.on("chat-read", function (data) {
     if (String(data.user_id) === me) {
-      // One's own counts changed (on every device). Someone else's read changes only the
-      // receipts under one's own messages: every reader's mark used to refresh everyone's.
-      refreshBadge();
+      // One's own counts changed (on every device; this page's own mark brings the badge in
+      // its answer). Someone else's read changes only the receipts under one's own
+      // messages: every reader's mark used to refresh everyone's.
+      if (!(isOpen(data) && Number(data.message_id) <= told)) refreshBadge();
       refreshList();
     } else if (isOpen(data) && list.querySelector("li.message.own")) {
       refreshReceipts();
