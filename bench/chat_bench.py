@@ -596,7 +596,7 @@ def profile(target: Target, pool: ClientPool, scenario: str, args, redis, pg, ra
     buckets = Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if stack:
+        if stack and count.isdigit():
             buckets[_bucket(stack)] += int(count)
 
     def share(table, keep, count):

@@ -311,3 +311,29 @@ def test_someone_elses_read_mark_costs_the_other_readers_no_request(live_server,
     assert not any("/unread" in url for url in asked["olga"])
     tom.wait_for_timeout(1000)  # past the badge's debounce
     assert asked["tom"] == []
+
+
+@pytest.mark.browser
+def test_messages_arriving_while_one_reads_further_up_are_announced_not_scrolled_to(
+    live_server, world, phone
+):
+    group = chats.create_group(world.olga, "Night shift", [world.sam])
+    for n in range(30):
+        chats.send(group, world.olga, f"Round {n}: all quiet on floor {n % 7}")
+    olga = open_chat(phone(), live_server, "olga", group.id)
+    sam = open_chat(phone(), live_server, "sam", group.id)
+    button = sam.locator("#new-below")
+    sam.evaluate("() => window.scrollTo(0, 0)")  # Sam looks at an earlier photo
+    say(olga, "The lift on 2 is stuck")
+    expect(button).to_be_visible(**LIVE)
+    expect(button.locator(".count")).to_have_text("1")
+    say(olga, "Someone is inside")
+    expect(button.locator(".count")).to_have_text("2", **LIVE)
+    assert sam.evaluate("window.scrollY") == 0  # not pulled away from what he reads
+    button.tap()
+    expect(button).to_be_hidden()
+    expect(shown(sam, "Someone is inside")).to_be_in_viewport()
+
+    say(olga, "Fixed")  # at the bottom, a message just shows
+    expect(shown(sam, "Fixed")).to_be_in_viewport(**LIVE)
+    expect(button).to_be_hidden()

@@ -143,6 +143,7 @@
     tpl.innerHTML = html;
     const stick = nearBottom();
     let added = false;
+    let fresh = 0; // others' messages added
     tpl.content.querySelectorAll("li.message[data-id]").forEach(function (li) {
       const id = Number(li.dataset.id);
       const shown = document.getElementById("message-" + id);
@@ -155,6 +156,7 @@
         );
         list.insertBefore(li, later || null);
         added = true;
+        if (!li.classList.contains("own")) fresh += 1;
       }
       if (li.dataset.clientId) dropPending(li.dataset.clientId);
       if (li.isConnected) enhance(li);
@@ -163,8 +165,38 @@
       const empty = document.getElementById("no-messages");
       if (empty) empty.remove();
       if (stick) scrollToEnd();
+      else countBelow(fresh);
     }
   }
+
+  // Messages by others that came while one reads further up: a button over the compose box
+  // says how many, and takes one down to them.
+  let below = 0;
+  function countBelow(n) {
+    const button = document.getElementById("new-below");
+    if (!button || !n) return;
+    below += n;
+    button.querySelector(".count").textContent = below > 99 ? "99+" : below;
+    button.hidden = false;
+  }
+  function clearBelow() {
+    const button = document.getElementById("new-below");
+    below = 0;
+    if (button) button.hidden = true;
+  }
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("#new-below")) {
+      scrollToEnd();
+      clearBelow();
+    }
+  });
+  window.addEventListener(
+    "scroll",
+    function () {
+      if (below && nearBottom()) clearBelow();
+    },
+    { passive: true }
+  );
 
   function enhance(root) {
     localTimes(root);
