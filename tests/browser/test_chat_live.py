@@ -109,13 +109,18 @@ def test_two_staff_chat_live_and_a_dropped_phone_catches_up_and_loses_nothing(
     assert db.session.scalar(count) == 1
 
 
+def without_tokens(html: str) -> str:
+    """A message's HTML without its page's CSRF tokens and the spaces between tags."""
+    return re.sub(r">\s+<", "><", re.sub(r'(name="csrf_token" value=")[^"]*"', r"\1", html))
+
+
 @pytest.mark.browser
-def test_a_new_message_is_shown_from_its_event_and_a_gap_or_another_language_is_fetched(
+def test_a_new_message_is_drawn_from_its_event_as_the_server_draws_it_and_a_gap_is_fetched(
     live_server, world, phone
 ):
     """Open copies of a chat used to fetch every new message (a request per reader per
-    message); now the event brings it, drawn in the sender's language. A copy in another
-    language, or one that missed the message before it, fetches."""
+    message); now a plain one is drawn from its event into the page's sketch, in each
+    reader's language. A copy that missed the message before it fetches."""
     world.tom.locale = "ru"
     db.session.commit()
     group = chats.create_group(world.olga, "Night shift", [world.sam, world.tom])
@@ -127,36 +132,50 @@ def test_a_new_message_is_shown_from_its_event_and_a_gap_or_another_language_is_
     for page in (sam, tom):
         page.wait_for_load_state("networkidle")  # the catch-up made on connecting
     fetched, badge = [], []
-    sam.on("request", lambda r: "/messages" in r.url and fetched.append(r.url))
+    for page in (sam, tom):
+        page.on("request", lambda r: "/messages" in r.url and fetched.append(r.url))
     sam.on("request", lambda r: r.url.endswith("/chats/unread") and badge.append(r.url))
     sam.evaluate("() => document.querySelectorAll('.chat-badge').forEach((b) => b.textContent = 7)")
 
-    say(olga, "Coffee spilled on floor 3")
-    expect(shown(sam, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
+    say(olga, "Coffee <b>spilled</b> on floor 3")
+    expect(shown(sam, "Coffee <b>spilled</b> on floor 3")).to_have_count(1, **LIVE)
+    expect(shown(tom, "Coffee <b>spilled</b> on floor 3")).to_have_count(1, **LIVE)
     newest = sam.locator("#messages li.message").last
     expect(newest.locator("a.reply")).to_have_text("Reply")
-    assert fetched == []
-    expect(shown(tom, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
     expect(tom.locator("#messages li.message").last.locator("a.reply")).to_have_text("Ответить")
+    assert fetched == []
+    drawn = without_tokens(newest.evaluate("li => li.outerHTML"))
     # Sam reads it where he is; the answer to his read mark brings his badge: no request.
     coffee = db.session.scalar(select(func.max(Message.id)))
     assert read_mark_reaches(world.sam, group.id, coffee)
     sam.wait_for_timeout(800)
     assert badge == []
     expect(sam.locator(".chat-badge").first).to_have_text("1")  # the other chat's message
-    # Drawn without anybody's CSRF token, it got Sam's: his reaction goes through.
+    # Drawn with his page's CSRF token: his reaction goes through.
     newest.locator("summary").tap()
     newest.locator(".react-picker button[value='👍']").tap()
     expect(sam.locator("#messages li.message").last.locator(".reactions .mine")).to_have_count(
         1, **LIVE
     )
+    # Drawn as the server draws it: the same message after a reload (before the reaction).
+    sam.goto(f"{live_server}/chats/{group.id}?before={coffee + 1}")
+    reloaded = sam.locator(f"#message-{coffee}")
+    expect(reloaded).to_have_count(1)
+    reloaded.evaluate(
+        "li => li.querySelectorAll('.reactions, .who-reacted').forEach((e) => e.remove())"
+    )
+    assert without_tokens(reloaded.evaluate("li => li.outerHTML")) == drawn
 
     # Sam's page lost the newest message (as if its event never came): the next one tells
     # which came before it, so his page fetches both.
+    sam.goto(f"{live_server}/chats/{group.id}")
+    expect(sam.locator("body")).to_have_attribute("data-socket", "connected", **LIVE)
+    sam.wait_for_load_state("networkidle")
+    fetched.clear()
     sam.evaluate("() => document.querySelector('#messages li.message:last-child').remove()")
     say(olga, "And the bin by the lift")
     expect(shown(sam, "And the bin by the lift")).to_have_count(1, **LIVE)
-    expect(shown(sam, "Coffee spilled on floor 3")).to_have_count(1, **LIVE)
+    expect(shown(sam, "Coffee <b>spilled</b> on floor 3")).to_have_count(1, **LIVE)
     assert any("/messages?after=" in url for url in fetched)
 
 

@@ -14,7 +14,16 @@ from wave.messenger.access import access_thread
 from wave.messenger.chats import ChatError
 from wave.messenger.forms import AddPeopleForm, ComposeForm, GroupForm, MuteForm
 from wave.messenger.models import Message
-from wave.messenger.routes import PAGE, bp, fragment, go, message_context, wants_fragment
+from wave.messenger.routes import (
+    PAGE,
+    SKETCH_ID,
+    bp,
+    fragment,
+    go,
+    message_context,
+    sketch,
+    wants_fragment,
+)
 
 
 # ---------------------------------------------------------------- the list
@@ -132,6 +141,8 @@ def thread_context(chat, form) -> dict:
         "form": form,
         "reply": reply,
         "first_unread": first_unread,
+        "sketch": sketch(chat),
+        "sketch_id": SKETCH_ID,
     }
 
 

@@ -1,8 +1,6 @@
 """Chat actions: each commits, then tells the people in the chat (after the commit, so a
 message is stored before anyone hears of it)."""
 
-from collections.abc import Callable
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -124,14 +122,11 @@ def send(
     *,
     reply_to: Message | None = None,
     photos: list[Attachment] = (),
-    shown: Callable[[Message], dict[str, str] | None] | None = None,
     unsent: bool = False,
 ) -> tuple[Message, bool]:
     """Posts a message. A resend with the same client id returns the first (created False).
     Commits; publishes chat-message-posted to the chat and chat-mentioned to the @named.
 
-    `shown(message)`, when given, is the message as the chat's other readers see it, by
-    language: the event carries it, so their open copies of the chat need not fetch it.
     `unsent`: the caller has found no message of this client id (services.post).
 
     Two posts of one client id at the same moment (a retry racing the first attempt, in
@@ -152,7 +147,7 @@ def send(
                     {"thread_id": thread.id, "message_id": message.id},
                     to={user_room(person.id)},
                 )
-            event = _posted_event(message, previous_id, shown)
+            event = _posted_event(message, previous_id)
             publish_after_commit("chat-message-posted", event, to=rooms_for(thread))
             posted(thread, message)
             commit_keeping_loaded()  # the sender's answer shows the message as written
@@ -247,11 +242,16 @@ def _event(message: Message) -> dict:
     return {"thread_id": message.thread_id, "message_id": message.id}
 
 
-def _posted_event(message: Message, previous_id: int | None, shown) -> dict:
-    """chat-message-posted: which message, whose, and the chat's message before it, so that
-    a copy of the chat that lacks that one knows it missed something and catches up."""
+def _posted_event(message: Message, previous_id: int | None) -> dict:
+    """chat-message-posted: which message, whose, and the chat's message before it (a copy of
+    the chat that lacks that one missed something and catches up). A plain text message
+    comes with what chat.js needs to draw it (the page's sketch: routes.sketch), so the
+    chat's open copies need not fetch it."""
     event = {**_event(message), "author_id": message.author_id, "previous_id": previous_id}
-    html = shown(message) if shown is not None else None
-    if html:
-        event["html"] = html
+    if message.kind == "text" and message.body and not message.attachments and not message.reply_to:
+        event["text"] = {
+            "author": message.author.display_name,
+            "body": message.body,
+            "at": message.created_at.isoformat(),
+        }
     return event

@@ -20,7 +20,6 @@ from wave.messenger.forms import ComposeForm, EditForm, ReactForm, ReadForm
 from wave.messenger.models import Message
 from wave.messenger.routes import (
     PAGE,
-    as_others_see,
     bp,
     fragment,
     go,
@@ -117,7 +116,6 @@ def _send(chat, form) -> Message | None:
             form.client_id.data,
             reply_to=reply_to,
             photos=photos,
-            shown=lambda message: as_others_see(chat, message),
             unsent=True,  # post_message has just looked for its client id
         )
     except ChatError as exc:

@@ -6,12 +6,14 @@ with access.access_thread; a fragment has its own URL; an invalid form comes bac
 and what was typed; every action also works as a plain form post.
 """
 
+from types import SimpleNamespace
+
 from flask import Blueprint, redirect, render_template
-from flask_babel import get_locale
 from flask_login import current_user
 
 from wave.extensions import htmx
 from wave.messenger import listing, services, unread
+from wave.timeutil import now
 
 bp = Blueprint("chats", __name__)
 
@@ -46,22 +48,31 @@ def message_context(thread, members=None, messages=None) -> dict:
     return {"thread": thread, "members": members, "reactions": services.REACTIONS}
 
 
-def as_others_see(thread, message) -> dict[str, str] | None:
-    """A new message's partial as everyone but its author sees it, for the live event:
-    {language: html}, in the sender's language, which a building's staff mostly share (a
-    reader whose page is in another language fetches it). Each open copy of the chat used to
-    fetch every new message: one request per reader per message. No CSRF token in it (chat.js
-    puts the reader's own in). None for a request card: its buttons follow the reader's role."""
-    if message.kind == "card":
-        return None
-    html = render_template(
-        "messenger/_message.html",
-        message=message,
-        as_others=True,
-        csrf_token=lambda: "",
-        **message_context(thread, members=[]),
+SKETCH_ID = 1_987_654_321
+"""The sketch's message id: chat.js puts a new message's id wherever it appears."""
+
+
+def sketch(thread) -> SimpleNamespace:
+    """A stand-in text message by someone else, for the chat page's <template>: chat.js draws a
+    new plain message from its event into a copy of it (id, author, text, time), so each open
+    copy of the chat shows it without a request, in the reader's language and with the
+    reader's CSRF token. Each used to fetch every new message."""
+    return SimpleNamespace(
+        id=SKETCH_ID,
+        thread_id=thread.id,
+        kind="text",
+        author_id=0,
+        author=SimpleNamespace(display_name="author"),
+        client_id=None,
+        body="text",
+        reply_to=None,
+        reply_to_id=None,
+        request_id=None,
+        attachments=[],
+        versions=[],
+        reactions=[],
+        created_at=now(),
     )
-    return {str(get_locale()): html}
 
 
 @bp.app_template_global()

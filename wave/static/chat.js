@@ -1,7 +1,7 @@
 // Chats: live messages, catch-up after a drop or a sleeping phone, and an outbox that loses
 // nothing. Messages are sent over HTTP (the server stores them, then tells the chat's rooms).
-// A new message comes in its event, drawn as others see it; other changes are only named
-// there, and this script fetches them.
+// A new plain message comes in its event and is drawn from the page's sketch; other changes
+// are only named there, and this script fetches them.
 (function () {
   "use strict";
   const body = document.body;
@@ -235,26 +235,35 @@
     }
   }
 
-  // A new message from the event, drawn as others see it in each language: shown without a
-  // request. Fetched instead when it is one's own (another device of the author: receipts,
-  // the edit form), a request card (its buttons depend on who looks), or when the chat's
-  // message before it is not shown here: then everything since the newest shown is fetched.
+  // A new plain message comes with its author, text and time: drawn into a copy of the page's
+  // sketch (a message rendered by the server in this page's language, with this page's CSRF
+  // token), without a request. Fetched instead when it is one's own (another device of the
+  // author: receipts, the edit form), has photos, a quote or a request card, or when the
+  // chat's message before it is not shown here: then everything since the newest shown is.
   function showPosted(data) {
     if (!live) return;
     const id = Number(data.message_id);
     if (document.getElementById("message-" + id)) return;
-    const html = data.html && String(data.author_id) !== me ? data.html[lang] : null;
     const follows =
       data.previous_id == null
         ? lastId() === 0
         : document.getElementById("message-" + data.previous_id) !== null;
-    if (html && follows && !catching) insertMessages(withToken(html));
+    const html = String(data.author_id) !== me && follows && !catching ? drawn(data) : null;
+    if (html) insertMessages(html);
     else if (id < lastId()) fetchMessage(id);
     else catchUp();
   }
-  // The event's message carries no CSRF token (it is the same for all readers): this page's.
-  function withToken(html) {
-    return html.split('name="csrf_token" value=""').join('name="csrf_token" value="' + csrf() + '"');
+  function drawn(data) {
+    const sketch = document.getElementById("message-sketch");
+    if (!sketch || !data.text) return null;
+    const tpl = document.createElement("template");
+    tpl.innerHTML = sketch.innerHTML.split(sketch.dataset.id).join(String(Number(data.message_id)));
+    const li = tpl.content.querySelector("li.message");
+    li.querySelector(".author").textContent = data.text.author;
+    li.querySelector(".body").textContent = data.text.body;
+    li.querySelectorAll("[data-author]").forEach((el) => (el.dataset.author = data.text.author));
+    li.querySelectorAll("time").forEach((el) => el.setAttribute("datetime", data.text.at));
+    return li.outerHTML;
   }
   function fetchMessage(id) {
     get(chat.dataset.messageUrl.replace(/0$/, id))
