@@ -3,8 +3,8 @@
 Messages are sent over HTTP, never over the socket: a message is stored (and its client id
 recognised on a resend) before anyone is told, so nothing a person was told "sent" depends
 on a socket. The socket carries notices that something changed (emitted by wave.realtime
-after a commit; a new message comes drawn as others see it, so open chats need not fetch
-it) and, from clients, ephemeral events such as `typing`.
+after a commit; a new text message comes with its author, text and time, which open chats
+draw without fetching it) and, from clients, ephemeral events such as `typing`.
 
 Handlers never write to the database (a read for an access check is fine). Every client
 event is validated strictly and rate-limited per connection; an invalid or excessive event
