@@ -142,14 +142,17 @@ def run(args):
     def use(variant):
         assert variant == "baseline"
 
+    def reader_and_newest(members):
+        """The next member's client and token, and the chat's newest message id."""
+        client, csrf = senders[next(serial) % len(senders)]
+        with app.app_context():
+            return client, csrf, db.session.get(Thread, chat_ids[members]).last_message_id
+
     def catch_up(members):
         def fetch():
             # What chat.js asks on every chat-message-posted while the chat is open: the
             # messages after the last one it has (here: the newest), as another member.
-            i = next(serial)
-            client, _ = senders[i % len(senders)]
-            with app.app_context():
-                newest = db.session.get(Thread, chat_ids[members]).last_message_id
+            client, _, newest = reader_and_newest(members)
             answer = client.get(
                 f"/chats/{chat_ids[members]}/messages?after={newest - 1}",
                 headers={"HX-Request": "true"},
@@ -161,10 +164,7 @@ def run(args):
     def read(members):
         def mark():
             # What chat.js posts when a reader has seen the newest message.
-            i = next(serial)
-            client, csrf = senders[i % len(senders)]
-            with app.app_context():
-                newest = db.session.get(Thread, chat_ids[members]).last_message_id
+            client, csrf, newest = reader_and_newest(members)
             answer = client.post(
                 f"/chats/{chat_ids[members]}/read",
                 data={"csrf_token": csrf, "message_id": newest},
