@@ -16,7 +16,6 @@ from wave.messenger.forms import AddPeopleForm, ComposeForm, GroupForm, MuteForm
 from wave.messenger.models import Message
 from wave.messenger.routes import (
     PAGE,
-    SKETCH_ID,
     bp,
     fragment,
     go,
@@ -142,7 +141,6 @@ def thread_context(chat, form) -> dict:
         "reply": reply,
         "first_unread": first_unread,
         "sketch": sketch(chat),
-        "sketch_id": SKETCH_ID,
     }
 
 

@@ -18,14 +18,7 @@ from wave.messenger.chat_routes import thread_context
 from wave.messenger.chats import ChatError
 from wave.messenger.forms import ComposeForm, EditForm, ReactForm, ReadForm
 from wave.messenger.models import Message
-from wave.messenger.routes import (
-    PAGE,
-    bp,
-    fragment,
-    go,
-    message_context,
-    wants_fragment,
-)
+from wave.messenger.routes import PAGE, bp, fragment, go, message_context, wants_fragment
 
 CATCH_UP = 100
 """Messages per answer when catching up; the header X-Wave-More asks for the next page."""

@@ -280,10 +280,7 @@
       return;
     }
     delete shown.dataset.stale;
-    get(chat.dataset.messageUrl.replace(/0$/, id))
-      .then((r) => (r.ok ? r.text() : ""))
-      .then((html) => html && insertMessages(html))
-      .catch(() => {});
+    fetchMessage(id);
   }
   function refreshStale() {
     if (!chat) return;
