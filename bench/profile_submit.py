@@ -58,6 +58,9 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=100, help="per measurement and round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cprofile", action="store_true", help="cProfile Wave's POST as it is")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the SQL of one Wave POST as it is"
+    )
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="wave-profile-"))
     try:
@@ -181,6 +184,11 @@ def run(args):
             f"{label:<34}{ms:>8.2f}{count[label]:>5}{(ms / base - 1) * 100:>13.0f}%"
             f"{bare_ms / ms:>11.2f}"
         )
+    if args.statements:
+        statements.clear()
+        wave_post()
+        for number, sql in enumerate(statements, 1):
+            print(f"{number:>3}  {' '.join(sql.split())[:150]}")
     if args.cprofile:
         import cProfile
         import pstats

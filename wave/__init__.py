@@ -60,10 +60,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _bind_extensions(app):
-    from wave import models  # noqa: F401  (every table known before migrate/create_all)
+    from wave import models, reference  # noqa: F401  (models: every table known before migrate)
     from wave.files import storage
 
     db.init_app(app)
+    reference.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

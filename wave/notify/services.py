@@ -4,6 +4,7 @@ wave.requests.recipients decides)."""
 
 from sqlalchemy import func, or_, select, update
 
+from wave import reference
 from wave.extensions import db
 from wave.notify import delivery
 from wave.notify.kinds import KINDS
@@ -58,7 +59,9 @@ def anyone_may_want(kind: str) -> bool:
         NotificationPreference.kind == kind,
         or_(NotificationPreference.in_app.is_(True), NotificationPreference.push.is_(True)),
     )
-    return db.session.scalar(chosen.limit(1)) is not None
+    return reference.value(
+        ("anyone-may-want", kind), lambda: db.session.scalar(chosen.limit(1)) is not None
+    )
 
 
 def preferences(user_ids, kind: str) -> dict[int, tuple[bool, bool]]:

@@ -4,6 +4,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from wave import reference
 from wave.extensions import db
 from wave.files.models import Attachment
 from wave.qr.codes import normalize
@@ -52,11 +53,18 @@ def access_attachment(req: ServiceRequest, attachment_id: int, *, public_only: b
 
 
 def find_tag(code: str) -> QrTag | None:
-    return db.session.scalar(
+    """The tag with its place, from this process's reference data (its scan counter may be
+    behind)."""
+    code = normalize(code)
+    return reference.rows(("tag", code), lambda session: _tag(session, code))
+
+
+def _tag(session, code: str) -> QrTag | None:
+    return session.scalar(
         select(QrTag)
         .options(
             joinedload(QrTag.location).joinedload(Location.site),
             joinedload(QrTag.asset).joinedload(Asset.location).joinedload(Location.site),
         )
-        .where(QrTag.code == normalize(code))
+        .where(QrTag.code == code)
     )

@@ -4,6 +4,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
+from wave import reference
 from wave.extensions import db
 from wave.qr.models import Asset, Location
 from wave.requests.models import Category, asset_categories, location_categories
@@ -30,6 +31,11 @@ _ACTIVE_ITEMS = (
 )
 
 
+def category(ident: int) -> Category | None:
+    """A category by id, from this process's reference data."""
+    return reference.rows(("category", ident), lambda session: session.get(Category, ident))
+
+
 def active_items() -> list[Choice]:
     """Every category a request can be filed under (items, not groups), in display order."""
     return [Choice(*row) for row in db.session.execute(_ACTIVE_ITEMS)]
@@ -37,6 +43,11 @@ def active_items() -> list[Choice]:
 
 def offered_categories(location: Location | None, asset: Asset | None) -> list[Choice]:
     """The asset's own list if it has one, else the nearest location's up the tree, else all."""
+    key = ("offered", location.id if location else None, asset.id if asset else None)
+    return list(reference.value(key, lambda: tuple(_offered(location, asset))))
+
+
+def _offered(location, asset) -> list[Choice]:
     items = active_items()
     chosen = None
     if asset is not None:

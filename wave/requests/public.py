@@ -13,16 +13,17 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from wave import reference
 from wave.extensions import db, limiter
 from wave.files.storage import storage
 from wave.qr.codes import normalize
 from wave.qr.models import QrTag
 from wave.qr.services import replacement_for
-from wave.requests import lifecycle, services
+from wave.requests import catalog, lifecycle, services
 from wave.requests.access import access_attachment, access_tracked, find_tag
 from wave.requests.catalog import offered_categories
 from wave.requests.forms import ActionForm, RateForm, ReopenForm, ReportForm
-from wave.requests.models import Category, RequestAttachment, RequestEvent
+from wave.requests.models import RequestAttachment, RequestEvent
 
 bp = Blueprint("public", __name__)
 
@@ -60,7 +61,8 @@ def _usable_tag(code: str) -> QrTag:
 def report_form(code):
     tag = _usable_tag(code)
     db.session.execute(
-        update(QrTag).where(QrTag.id == tag.id).values(scan_count=QrTag.scan_count + 1)
+        update(QrTag).where(QrTag.id == tag.id).values(scan_count=QrTag.scan_count + 1),
+        execution_options=reference.UNCHANGED,
     )
     db.session.commit()
     form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
@@ -78,7 +80,7 @@ def submit(code):
     photos = form.receive_photo()
     if not valid or form.photo.errors:
         return _render_form(tag, form, 422)
-    category = db.session.get(Category, form.category.data)  # one of `categories`: validated
+    category = catalog.category(form.category.data)  # one of `categories`: validated
     req, _created = services.submit_from_tag(
         tag,
         category=category,

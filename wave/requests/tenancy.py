@@ -3,6 +3,7 @@ tree. Requests take their organisation and SLA class from here when they are cre
 
 from sqlalchemy import delete, select
 
+from wave import reference
 from wave.extensions import db
 from wave.qr.models import Location
 from wave.requests.models import Lease, TenantOrg
@@ -10,10 +11,15 @@ from wave.requests.models import Lease, TenantOrg
 
 def tenant_for(location: Location) -> TenantOrg | None:
     """The organisation renting `location` or the nearest location around it, if any."""
-    path = location.path  # outermost first
+    ident = location.id
+    return reference.rows(("tenant", ident), lambda session: _tenant_for(session, ident))
+
+
+def _tenant_for(session, location_id: int) -> TenantOrg | None:
+    path = session.get(Location, location_id).path  # outermost first
     leases = {
         lease.location_id: lease.tenant_org
-        for lease in db.session.scalars(
+        for lease in session.scalars(
             select(Lease).where(Lease.location_id.in_([node.id for node in path]))
         )
     }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
+from wave import reference
 from wave.extensions import db
 from wave.sla import hours
 from wave.sla.models import Holiday, SiteCalendar, SlaPolicy
@@ -25,16 +26,22 @@ class Targets:
 
 def targets_for(category, priority: str, sla_class: str | None) -> Targets:
     """The response and resolution targets for a request of this kind."""
+    key = ("sla-policies", category.id, priority, sla_class)
+    candidates = list(reference.value(key, lambda: _policies(category.id, priority, sla_class)))
+    candidates.append((1, category.response_minutes, category.resolution_minutes))
+    return Targets(_best(candidates, 1), _best(candidates, 2))
+
+
+def _policies(category_id, priority, sla_class) -> tuple:
+    """(dimensions named, response, resolution) of each policy row that matches."""
     rows = db.session.scalars(
         select(SlaPolicy).where(
-            or_(SlaPolicy.category_id.is_(None), SlaPolicy.category_id == category.id),
+            or_(SlaPolicy.category_id.is_(None), SlaPolicy.category_id == category_id),
             or_(SlaPolicy.priority.is_(None), SlaPolicy.priority == priority),
             or_(SlaPolicy.sla_class.is_(None), SlaPolicy.sla_class == sla_class),
         )
-    ).all()
-    candidates = [(_named(row), row.response_minutes, row.resolution_minutes) for row in rows]
-    candidates.append((1, category.response_minutes, category.resolution_minutes))
-    return Targets(_best(candidates, 1), _best(candidates, 2))
+    )
+    return tuple((_named(row), row.response_minutes, row.resolution_minutes) for row in rows)
 
 
 def _named(row: SlaPolicy) -> int:
@@ -51,10 +58,15 @@ def _best(candidates, index: int) -> int | None:
 
 def calendar_for(site) -> hours.Calendar:
     """The site's working time in its timezone; 24/7 without a calendar."""
-    saved = db.session.get(SiteCalendar, site.id)
+    key = ("calendar", site.id, site.timezone)
+    return reference.value(key, lambda: _calendar(site.id, site.timezone))
+
+
+def _calendar(site_id, timezone) -> hours.Calendar:
+    saved = db.session.get(SiteCalendar, site_id)
     if saved is None or not saved.hours:
-        return hours.Calendar(timezone=site.timezone)
-    days = db.session.scalars(select(Holiday.day).where(Holiday.site_id == site.id)).all()
+        return hours.Calendar(timezone=timezone)
+    days = db.session.scalars(select(Holiday.day).where(Holiday.site_id == site_id)).all()
     return hours.Calendar(
-        timezone=site.timezone, hours=hours.parse_hours(saved.hours), holidays=frozenset(days)
+        timezone=timezone, hours=hours.parse_hours(saved.hours), holidays=frozenset(days)
     )
