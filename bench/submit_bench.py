@@ -1192,7 +1192,7 @@ def update_results(run: dict):
     if MARKER not in text:
         text = text.rstrip() + f"\n\n{MARKER}\n"
     head, tail = text.split(MARKER, 1)
-    RESULTS.write_text(head + MARKER + "\n\n" + section(run) + tail.lstrip("\n"))
+    RESULTS.write_text(head + MARKER + "\n\n" + section(run).rstrip() + "\n\n" + tail.lstrip("\n"))
 
 
 def main(argv=None):

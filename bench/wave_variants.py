@@ -11,6 +11,7 @@ stops the whole gevent worker, so no other request runs while one waits for the 
 big_pool(): Wave with a 50 + 50 connection pool instead of SQLAlchemy's 5 + 10.
 gc_probe(): Wave as it is, logging every garbage collection's pause to $BENCH_GC_LOG;
 gc_probe(freeze=True): the same after gc.freeze() of everything made at start-up.
+pool(size=6): Wave with a PostgreSQL pool of `size` connections and no overflow.
 admission(limit=2): Wave letting at most `limit` ordinary requests into the app at once
 ($BENCH_ADMISSION overrides), to see whether first-come-first-served beats the interleaving
 of cooperative psycopg2 for the tail on PostgreSQL (it did not: RESULTS.md, e38f394).
@@ -105,3 +106,13 @@ def admission(limit=2):
 
     app.wsgi_app = limited
     return app
+
+
+def pool(size=6, overflow=0):
+    """Wave with `size` + `overflow` PostgreSQL connections ($BENCH_POOL overrides the size):
+    a small pool lets that many requests work with the database at once and queues the rest
+    at their first query, after their form is read."""
+    import os
+
+    size = int(os.environ.get("BENCH_POOL", size))
+    return create_app({"WAVE_DB_POOL_SIZE": size, "WAVE_DB_MAX_OVERFLOW": overflow})

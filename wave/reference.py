@@ -44,8 +44,9 @@ UNCHANGED = {"wave_reference_unchanged": True}
 """Execution options for a statement on a watched table that changes nothing a lookup reads
 (a code's scan counter): it leaves the version alone."""
 
-LIMIT = 20_000
-"""Entries per process; past it the cache starts again (a building has a few thousand codes)."""
+LIMIT = 5_000
+"""Entries per process (about 5 KB each, 15 KB for a code whose form was used); past it the
+cache starts again."""
 
 _VERSION = "wave_reference_version"
 _WROTE = "wave_reference_wrote"

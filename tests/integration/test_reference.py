@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from flask import current_app
 from sqlalchemy import event, select, update
 
 from tests.integration.test_tenant import open_form, submit
@@ -226,3 +227,11 @@ def test_the_version_row_comes_back_when_emptied(world):
     assert version() == 1
     _holiday(world)
     assert version() == 2
+
+
+def test_a_full_cache_starts_again(world, monkeypatch):
+    monkeypatch.setattr(reference, "LIMIT", 2)
+    for _ in range(3):
+        assert _usable(world) and _offered(world) and _tenant(world) is None
+    held, entries = current_app.extensions["wave_reference"].state
+    assert held == version() and 0 < len(entries) <= 2
