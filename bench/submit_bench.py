@@ -983,6 +983,24 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
                 )
                 opened[f"{server.name}_{mode}"] = r
                 log("  " + fmt_open(r))
+        for rate in args.open_rates:  # where the tail turns up, whatever the saturation
+            [r] = steady(
+                [
+                    lambda rate=rate: run_open(
+                        wave,
+                        "post",
+                        rate,
+                        args.open_seconds,
+                        data["wave"]["sessions"],
+                        paths,
+                        f"orate-{secrets.token_hex(5)}",
+                        pg,
+                    )
+                ],
+                f"open loop wave post at {rate}/s",
+            )
+            opened[f"wave_post_at_{rate:g}"] = r
+            log("  " + fmt_open(r))
         profile = None
         if args.profile:
             log("-- py-spy of the Wave worker during one more POST round --")
@@ -1203,6 +1221,12 @@ def main(argv=None):
     parser.add_argument("--round-seconds", type=float, default=10)
     parser.add_argument("--sweep-seconds", type=float, default=3)
     parser.add_argument("--open-seconds", type=float, default=20)
+    parser.add_argument(
+        "--open-rates",
+        type=lambda text: [float(r) for r in text.split(",") if r],
+        default=[],
+        help="more open-loop POST runs of Wave at these rates (e.g. 100,130,160), after the 70 %%",
+    )
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (production: 1)")
     parser.add_argument("--redis", action="store_true", help="set WAVE_REDIS_URL (db 15)")
     parser.add_argument(

@@ -32,8 +32,8 @@ WATCHED = frozenset(
         "asset_categories",
         "leases",  # tenancy.tenant_for
         "tenant_orgs",
-        "sla_policies",  # policies.targets_for, calendar_for
-        "site_calendars",
+        "sla_policies",  # policies.targets_for
+        "site_calendars",  # policies.calendar_for
         "holidays",
         "notification_preferences",  # notify.anyone_may_want
     }
