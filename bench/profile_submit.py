@@ -59,7 +59,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cprofile", action="store_true", help="cProfile Wave's POST as it is")
     parser.add_argument(
-        "--statements", action="store_true", help="print the SQL of one Wave POST as it is"
+        "--statements", action="store_true", help="print the SQL of a Wave GET and POST"
     )
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="wave-profile-"))
@@ -185,10 +185,12 @@ def run(args):
             f"{bare_ms / ms:>11.2f}"
         )
     if args.statements:
-        statements.clear()
-        wave_post()
-        for number, sql in enumerate(statements, 1):
-            print(f"{number:>3}  {' '.join(sql.split())[:150]}")
+        for label, fn in (("GET /q/<code>", wave_get), ("POST /q/<code>", wave_post)):
+            statements.clear()
+            fn()
+            print(label)
+            for number, sql in enumerate(statements, 1):
+                print(f"{number:>3}  {' '.join(sql.split())[:150]}")
     if args.cprofile:
         import cProfile
         import pstats

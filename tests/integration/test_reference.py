@@ -77,6 +77,16 @@ def test_a_submission_reads_the_version_instead_of_the_reference_tables(client, 
     assert sum("reference_version" in s for s in sql) == 1
 
 
+def test_the_form_of_a_known_code_reads_the_version_and_counts_the_scan(client, world):
+    client.get("/q/RM000001")
+    db.session.rollback()  # as in a fresh request
+    with statements() as sql:
+        page = client.get("/q/RM000001").text
+    assert "101 Office" in page and "Floor 1" in page  # the place and where it is
+    assert [s.split()[0] for s in sql] == ["SELECT", "UPDATE"], sql
+    assert "reference_version" in sql[0]
+
+
 def test_a_write_that_bypasses_the_version_is_not_seen_until_the_version_moves(client, world):
     """What shows that the form comes from the cache: a row changed behind Wave's back."""
     assert "Trash removal" in client.get("/q/RM000001").text
@@ -208,6 +218,7 @@ def test_scans_leave_the_version_alone(client, world):
     moved = version()
     client.get("/q/RM000001")
     assert version() == moved
+    db.session.expire_all()  # as in a fresh request
     assert db.session.get(QrTag, world.room_tag.id).scan_count == 2
 
 

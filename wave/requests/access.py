@@ -2,7 +2,7 @@
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from wave import reference
 from wave.extensions import db
@@ -53,18 +53,21 @@ def access_attachment(req: ServiceRequest, attachment_id: int, *, public_only: b
 
 
 def find_tag(code: str) -> QrTag | None:
-    """The tag with its place, from this process's reference data (its scan counter may be
-    behind)."""
+    """The tag with its place, from this process's reference data."""
     code = normalize(code)
     return reference.rows(("tag", code), lambda session: _tag(session, code))
 
 
 def _tag(session, code: str) -> QrTag | None:
-    return session.scalar(
+    tag = session.scalar(
         select(QrTag)
         .options(
+            defer(QrTag.scan_count),  # changes with every scan: read where it is shown
             joinedload(QrTag.location).joinedload(Location.site),
             joinedload(QrTag.asset).joinedload(Asset.location).joinedload(Location.site),
         )
         .where(QrTag.code == code)
     )
+    if tag is not None:
+        tag.place_location.path  # noqa: B018  (loaded with it: the form shows where it is)
+    return tag

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from wave import reference
-from wave.extensions import db, limiter
+from wave.extensions import commit_keeping_loaded, db, limiter
 from wave.files.storage import storage
 from wave.qr.codes import normalize
 from wave.qr.models import QrTag
@@ -60,12 +60,12 @@ def _usable_tag(code: str) -> QrTag:
 @bp.get("/q/<code>")
 def report_form(code):
     tag = _usable_tag(code)
+    form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
     db.session.execute(
         update(QrTag).where(QrTag.id == tag.id).values(scan_count=QrTag.scan_count + 1),
         execution_options=reference.UNCHANGED,
     )
-    db.session.commit()
-    form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
+    commit_keeping_loaded()  # the page shows the place as loaded, without reading it again
     return _render_form(tag, form)
 
 
