@@ -15,6 +15,7 @@ from wave.notify.models import (  # noqa: F401
     Notification,
     NotificationPreference,
     OutboundEmail,
+    PushRetry,
     PushSubscription,
     ServerKey,
 )

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
@@ -21,9 +22,10 @@ from sqlalchemy import func, select, update
 from tests.builders import report
 from wave import create_app
 from wave.extensions import db
-from wave.notify import delivery, preferences, push
-from wave.notify.models import Notification, PushSubscription, ServerKey
+from wave.notify import delivery, preferences, push, push_retries
+from wave.notify.models import Notification, PushRetry, PushSubscription, ServerKey
 from wave.notify.services import notify, text_of
+from wave.timeutil import now
 
 
 @pytest.fixture
@@ -256,6 +258,105 @@ def test_a_failing_push_service_is_logged_and_the_device_kept(world, push_servic
 
     assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 2
     assert "failed: 503" in caplog.text and "Connection refused" in caplog.text
+
+
+def retries() -> list[tuple[int, int]]:
+    """(device id, attempt) of each push waiting to be tried again."""
+    db.session.expire_all()
+    rows = db.session.execute(select(PushRetry.subscription_id, PushRetry.attempt))
+    return sorted(tuple(row) for row in rows)
+
+
+def make_retries_due():
+    db.session.execute(update(PushRetry).values(next_at=now() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def test_a_busy_push_service_gets_the_push_again_later(world, push_service):
+    busy = add_device(push_service, world.olga, "busy-phone")
+    fine = add_device(push_service, world.olga, "fine-phone")
+    push_service.answers[busy.path] = 503
+    row = tell(world.olga)
+
+    assert push.send_pending() == 1  # the fine phone
+    assert retries() == [(_id(busy), 1)]
+    waiting = db.session.scalar(select(PushRetry.next_at))
+    assert timedelta(seconds=25) < waiting - now() <= push_retries.DELAYS[0]
+    assert push.send_pending() == 0  # not due yet
+    assert len(push_service.to(busy.path)) == 1
+
+    push_service.answers[busy.path] = 201
+    make_retries_due()
+    assert push.send_pending() == 1
+    assert retries() == []
+    first, again = push_service.to(busy.path)
+    assert busy.read(again) == busy.read(first) and busy.read(again)["body"] == text_of(row)
+    assert len(push_service.to(fine.path)) == 1  # the phone that had it is not buzzed again
+
+
+@pytest.mark.parametrize(
+    "status, retried",
+    [(429, True), (500, True), (502, True), (504, True), (400, False), (403, False), (413, False)],
+)
+def test_only_a_not_now_answer_is_retried(world, push_service, status, retried):
+    device = add_device(push_service, world.olga, "olga-phone")
+    push_service.answers[device.path] = status
+    tell(world.olga)
+
+    assert push.send_pending() == 0
+    assert retries() == ([(_id(device), 1)] if retried else [])
+
+
+def test_a_push_is_retried_a_few_times_then_given_up(world, push_service, caplog):
+    device = add_device(push_service, world.olga, "olga-phone")
+    push_service.answers[device.path] = 503
+    tell(world.olga)
+
+    push.send_pending()
+    for attempt in range(1, len(push_retries.DELAYS) + 1):
+        assert retries() == [(_id(device), attempt)]
+        make_retries_due()
+        assert push.send_pending() == 0
+    assert retries() == []
+    assert len(push_service.to(device.path)) == 1 + len(push_retries.DELAYS)
+    assert "given up" in caplog.text
+
+
+def test_a_push_read_in_the_bell_meanwhile_is_not_retried(world, push_service):
+    device = add_device(push_service, world.olga, "olga-phone")
+    push_service.answers[device.path] = 503
+    row = tell(world.olga)
+    push.send_pending()
+    push_service.answers[device.path] = 201
+
+    db.session.get(Notification, row.id).read_at = now()
+    db.session.commit()
+    make_retries_due()
+
+    assert push.send_pending() == 0
+    assert retries() == [] and len(push_service.to(device.path)) == 1
+
+
+def test_a_push_too_old_to_buzz_is_not_retried(world, push_service):
+    device = add_device(push_service, world.olga, "olga-phone")
+    push_service.answers[device.path] = 503
+    row = tell(world.olga)
+    db.session.get(Notification, row.id).created_at = now() - push.TTL + timedelta(seconds=20)
+    db.session.commit()
+
+    push.send_pending()
+    assert retries() == []
+
+
+def test_a_forgotten_device_takes_its_retries_with_it(world, push_service):
+    device = add_device(push_service, world.olga, "olga-phone")
+    push_service.answers[device.path] = 503
+    tell(world.olga)
+    push.send_pending()
+    assert retries() == [(_id(device), 1)]
+
+    push.unsubscribe(world.olga, endpoint=device.endpoint)
+    assert retries() == []
 
 
 def test_no_push_for_a_kind_the_person_turned_off(world, push_service):

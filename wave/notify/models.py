@@ -59,6 +59,24 @@ class PushSubscription(db.Model):
     last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PushRetry(db.Model):
+    """A push that a device's push service refused for now (busy, failing, unreachable), to be
+    sent to that device again at next_at (wave/notify/push_retries.py)."""
+
+    __tablename__ = "push_retries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int]
+    """1 for the first retry."""
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class ServerKey(db.Model):
     """A key the server makes on first run and keeps (the VAPID key pair): in the database,
     so every process and host shares it."""

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wave.auth.models import User
 from wave.extensions import db
-from wave.notify import delivery
+from wave.notify import delivery, push_retries
 from wave.notify.models import Notification, PushSubscription, ServerKey
 from wave.notify.services import text_of
 from wave.timeutil import now
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 PRIVATE_KEY = "vapid.private"
 PUBLIC_KEY = "vapid.public"
 TTL_SECONDS = 3600  # a phone that is off for longer than an hour gets the bell, not a stale buzz
+TTL = timedelta(seconds=TTL_SECONDS)
 TIMEOUT_SECONDS = 10
 BATCH = 100
 MAX_BODY = 1000  # the encrypted payload must stay under 4 KB; Cyrillic is 2 bytes a letter
@@ -261,10 +263,12 @@ def device_name(user_agent: str | None) -> str:
 # ---------------------------------------------------------------- sending
 @delivery.sender("push")
 def send_pending() -> int:
-    """Push every pending notification to its person's devices, oldest first. Each is claimed
-    by one UPDATE and committed before it is sent, so two workers never send one twice (a crash
-    mid-send loses that push rather than sending it again). Commits per notification; gone devices
-    (404/410) are forgotten. Returns how many notifications reached at least one device."""
+    """Push every pending notification to its person's devices, oldest first, then the retries
+    that are due. Each is claimed by one statement and committed before it is sent, so two
+    workers never send one twice (a crash mid-send loses that push rather than sending it
+    again). Commits per notification; gone devices (404/410) are forgotten; a device whose push
+    service is busy or unreachable gets it again later (push_retries). Returns how many
+    notifications reached at least one device."""
     keys = vapid_keys()
     sent = 0
     with requests.Session() as http:
@@ -280,6 +284,15 @@ def send_pending() -> int:
                 if _claim(notification_id):
                     sent += _push(notification_id, keys, http)
             if len(ids) < BATCH:
+                break
+        while True:
+            ids = push_retries.due()
+            db.session.commit()
+            for retry_id in ids:
+                if retry := push_retries.claim(retry_id):
+                    notification_id, device_id, attempt = retry
+                    sent += _push(notification_id, keys, http, device_id, attempt)
+            if len(ids) < push_retries.BATCH:
                 return sent
 
 
@@ -293,19 +306,26 @@ def _claim(notification_id: int) -> bool:
     return claimed == 1
 
 
-def _push(notification_id: int, keys: VapidKeys, http) -> int:
+def _push(notification_id: int, keys: VapidKeys, http, device_id=None, attempt=0) -> int:
+    """1 if the notification reached a device: every device of its person, or (a retry, number
+    `attempt`) the one device it is retried on. Commits."""
     notification = db.session.get(Notification, notification_id)
     user = db.session.get(User, notification.user_id) if notification else None
     if notification is None or user is None or not user.is_active:
         return 0
-    targets = devices(user)
+    if attempt and notification.read_at is not None:
+        return 0  # read in the bell meanwhile: no late buzz
+    targets = [d for d in devices(user) if device_id is None or d.id == device_id]
     if not targets:
         return 0
     payload = json.dumps(_payload(notification, user), ensure_ascii=False)
     signer = keys.signer()
     delivered = 0
     for device in targets:
-        delivered += _send_to(device, payload, signer, http)
+        outcome = _send_to(device, payload, signer, http)
+        if outcome is LATER and not push_retries.later(notification, device.id, attempt + 1, TTL):
+            log.warning("push %s to device %s given up", notification.id, device.id)
+        delivered += outcome is SENT
     db.session.commit()
     return 1 if delivered else 0
 
@@ -323,8 +343,14 @@ def _payload(notification: Notification, user) -> dict:
     }
 
 
-def _send_to(device: PushSubscription, payload: str, signer: Vapid, http) -> int:
-    """1 if the push service took it; a device it no longer knows is deleted (not committed)."""
+SENT, LATER, LOST = "sent", "later", "lost"
+BUSY = {429, 500, 502, 503, 504}
+"""Push service answers that mean "not now": the push is tried again later."""
+
+
+def _send_to(device: PushSubscription, payload: str, signer: Vapid, http) -> str:
+    """SENT if the push service took it, LATER if it is busy or unreachable, else LOST; a
+    device it no longer knows is deleted (not committed)."""
     try:
         webpush(
             {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}},
@@ -336,17 +362,18 @@ def _send_to(device: PushSubscription, payload: str, signer: Vapid, http) -> int
             requests_session=http,
         )
     except WebPushException as exc:
-        if exc.status_code in (404, 410):
-            log.info("push device %s is gone (%s): forgotten", device.id, exc.status_code)
+        status = exc.status_code
+        if status in (404, 410):
+            log.info("push device %s is gone (%s): forgotten", device.id, status)
             db.session.delete(device)
-        else:
-            log.warning("push to device %s failed: %s", device.id, exc.status_code or exc)
-        return 0
-    except requests.RequestException as exc:  # unreachable or slow: this push is lost
+            return LOST
+        log.warning("push to device %s failed: %s", device.id, status or exc)
+        return LATER if status in BUSY else LOST
+    except requests.RequestException as exc:  # unreachable or slow
         log.warning("push to device %s failed: %s", device.id, exc)
-        return 0
+        return LATER
     except Exception:  # one broken device must not stop the others
         log.exception("push to device %s failed", device.id)
-        return 0
+        return LOST
     device.last_sent_at = now()
-    return 1
+    return SENT
