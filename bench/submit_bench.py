@@ -962,45 +962,28 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
         if "pair" in summary:
             pair_sat = summary["pair"]["wave_rate"]
             plan.append(("pair", pair_sat))
+
+        def open_round(server, mode, rate, seconds, label):
+            def run():
+                name = f"{label}-{secrets.token_hex(5)}"
+                sessions = data[server.name]["sessions"]
+                return run_open(server, mode, rate, seconds, sessions, paths, name, pg)
+
+            [r] = steady([run], f"open loop {server.name} {mode} at {rate:.0f}/s")
+            log("  " + fmt_open(r))
+            return r
+
         for mode, sat in plan:
-            rate = LOAD_SHARE * sat
             for server in (wave, bare):
                 seconds = args.open_seconds if server is wave else args.open_seconds * 2 / 3
-                [r] = steady(
-                    [
-                        lambda server=server, seconds=seconds, mode=mode, rate=rate: run_open(
-                            server,
-                            mode,
-                            rate,
-                            seconds,
-                            data[server.name]["sessions"],
-                            paths,
-                            f"o{mode}-{secrets.token_hex(5)}",
-                            pg,
-                        )
-                    ],
-                    f"open loop {server.name} {mode}",
+                rate = LOAD_SHARE * sat
+                opened[f"{server.name}_{mode}"] = open_round(
+                    server, mode, rate, seconds, f"o{mode}"
                 )
-                opened[f"{server.name}_{mode}"] = r
-                log("  " + fmt_open(r))
         for rate in args.open_rates:  # where the tail turns up, whatever the saturation
-            [r] = steady(
-                [
-                    lambda rate=rate: run_open(
-                        wave,
-                        "post",
-                        rate,
-                        args.open_seconds,
-                        data["wave"]["sessions"],
-                        paths,
-                        f"orate-{secrets.token_hex(5)}",
-                        pg,
-                    )
-                ],
-                f"open loop wave post at {rate}/s",
+            opened[f"wave_post_at_{rate:g}"] = open_round(
+                wave, "post", rate, args.open_seconds, "orate"
             )
-            opened[f"wave_post_at_{rate:g}"] = r
-            log("  " + fmt_open(r))
         profile = None
         if args.profile:
             log("-- py-spy of the Wave worker during one more POST round --")
