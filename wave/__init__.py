@@ -62,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _bind_extensions(app):
     from wave import models, reference  # noqa: F401  (models: every table known before migrate)
     from wave.files import storage
+    from wave.web import admission
 
     db.init_app(app)
     reference.init_app(app)
@@ -83,6 +84,7 @@ def _bind_extensions(app):
         # Full collections over the start-up objects stopped the worker for 50–90 ms under
         # load; frozen, they are never scanned again.
         gc.freeze()
+    admission.init_app(app, async_mode)
 
     # Handlers must be registered before init_app, or they vanish on the next create_app().
     from wave.messenger import sockets  # noqa: F401

@@ -323,9 +323,9 @@ def _push(notification_id: int, keys: VapidKeys, http, device_id=None, attempt=0
     delivered = 0
     for device in targets:
         outcome = _send_to(device, payload, signer, http)
-        if outcome is LATER and not push_retries.later(notification, device.id, attempt + 1, TTL):
+        if outcome == LATER and not push_retries.later(notification, device.id, attempt + 1, TTL):
             log.warning("push %s to device %s given up", notification.id, device.id)
-        delivered += outcome is SENT
+        delivered += outcome == SENT
     db.session.commit()
     return 1 if delivered else 0
 
