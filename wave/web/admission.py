@@ -1,13 +1,12 @@
 """At most WAVE_ACTIVE_REQUESTS requests work at once in a process; the others wait their turn
-in order of arrival (0: no limit).
+in order of arrival (0, the default: no limit).
 
 Under gevent every request that waits for the database lets all the others run, so a burst
-that let every request in would stretch each one over all the others, cost the worker more
-per request (and on PostgreSQL grow the connection pool while it lasts) and snowball: on the
-benchmark machine an open loop at 100 submissions/s on PostgreSQL ended with p95 at 0.7–1.1 s
-in two runs out of four, and with at most 6–8 requests let in at once at 42–62 ms in three
-out of three (bench/RESULTS.md). A request takes its turn once its body has been read (after
-the CSRF check), so a slow upload holds no turn; Socket.IO's traffic never waits here."""
+that lets every request in stretches each one over all the others. A limit was meant to stop
+that snowballing on PostgreSQL; the benchmark did not bear it out (bench/RESULTS.md: single
+runs looked better with 6–8 let in, an A/B/A/B at fixed rates was worse), so it is off unless
+set. A request takes its turn once its body has been read (after the CSRF check), so a slow
+upload holds no turn; Socket.IO's traffic never waits here."""
 
 from flask import current_app, request
 
