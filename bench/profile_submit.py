@@ -1,6 +1,11 @@
-"""Where a tenant submission's time goes, in-process (Flask test client, SQLite, no server).
+"""Where a tenant submission's time goes, in-process (Flask test client, no server).
 
     .venv/bin/python bench/profile_submit.py [--requests 100] [--rounds 5] [--cprofile]
+        [--statements] [--database-url postgresql://postgres@127.0.0.1:5432/EMPTY_DB]
+
+SQLite in a temporary file unless --database-url names an empty PostgreSQL database; there
+the table also counts the round trips to the server (psycopg2's wait callback: every
+statement, and the BEGIN, COMMIT and pool pre-ping that no SQL event shows).
 
 Prints the CPU milliseconds and SQL statements per request for:
 
@@ -39,10 +44,10 @@ ROOT = Path(__file__).resolve().parent.parent
 POST_VARIANTS = ("baseline", "no-wtf-i18n", "no-expire", "both")
 
 
-def setup_environment(tmp: Path):
+def setup_environment(tmp: Path, database_url: str | None):
     os.environ.update(
         {
-            "WAVE_DATABASE_URL": f"sqlite:///{tmp / 'wave.db'}",
+            "WAVE_DATABASE_URL": database_url or f"sqlite:///{tmp / 'wave.db'}",
             "WAVE_SECRET_KEY": "profile-submit",
             "WAVE_UPLOAD_FOLDER": str(tmp / "uploads"),
             "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "1000000 per minute",
@@ -61,10 +66,11 @@ def main(argv=None):
     parser.add_argument(
         "--statements", action="store_true", help="print the SQL of a Wave GET and POST"
     )
+    parser.add_argument("--database-url", help="an empty PostgreSQL database instead of SQLite")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="wave-profile-"))
     try:
-        setup_environment(tmp)
+        setup_environment(tmp, args.database_url)
         run(args)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -82,6 +88,7 @@ def run(args):
     from wave.requests import public
 
     app = create_app()
+    round_trips = count_round_trips() if args.database_url else None
 
     @limiter.limit(public._per_address, methods=["POST"])
     @limiter.limit(public._per_code, key_func=public._code_key, methods=["POST"])
@@ -160,13 +167,17 @@ def run(args):
     plan += [(f"Wave POST /q/<code> {v}", v, wave_post) for v in POST_VARIANTS]
     cpu = {label: [] for label, _, _ in plan}
     count = {}
+    trips = {}
     for label, variant, fn in plan:  # warm up, count statements
         use(variant)
         for _ in range(20):
             fn()
         statements.clear()
+        if round_trips:
+            round_trips.clear()
         fn()
         count[label] = len(statements)
+        trips[label] = len(round_trips) if round_trips is not None else ""
     for _ in range(args.rounds):
         for label, variant, fn in plan:
             use(variant)
@@ -177,18 +188,21 @@ def run(args):
     use("baseline")
     base = statistics.median(cpu["Wave POST /q/<code> baseline"])
     bare_ms = statistics.median(cpu["bare app POST"])
-    print(f"{'':<34}{'CPU ms':>8}{'SQL':>5}{'vs Wave POST':>14}{'bare/this':>11}")
+    trips_title = "trips" if round_trips is not None else ""
+    print(f"{'':<34}{'CPU ms':>8}{'SQL':>5}{trips_title:>6}{'vs Wave POST':>14}{'bare/this':>11}")
     for label, _, _ in plan:
         ms = statistics.median(cpu[label])
         print(
-            f"{label:<34}{ms:>8.2f}{count[label]:>5}{(ms / base - 1) * 100:>13.0f}%"
-            f"{bare_ms / ms:>11.2f}"
+            f"{label:<34}{ms:>8.2f}{count[label]:>5}{trips[label]:>6}"
+            f"{(ms / base - 1) * 100:>13.0f}%{bare_ms / ms:>11.2f}"
         )
     if args.statements:
         for label, fn in (("GET /q/<code>", wave_get), ("POST /q/<code>", wave_post)):
             statements.clear()
+            if round_trips:
+                round_trips.clear()
             fn()
-            print(label)
+            print(label + (f" ({len(round_trips)} round trips)" if round_trips is not None else ""))
             for number, sql in enumerate(statements, 1):
                 print(f"{number:>3}  {' '.join(sql.split())[:150]}")
     if args.cprofile:
@@ -201,6 +215,31 @@ def run(args):
             wave_post()
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(r"wave/|flask_wtf", 30)
+
+
+def count_round_trips() -> list[str]:
+    """Make psycopg2 wait through a callback that notes each query it waits for (what
+    psycogreen does under gevent, minus the yielding): one entry per round trip."""
+    import select
+
+    import psycopg2.extensions
+    from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE
+
+    waits: list[str] = []
+
+    def wait(conn):
+        waits.append("wait")
+        while True:
+            state = conn.poll()
+            if state == POLL_OK:
+                return
+            if state == POLL_READ:
+                select.select([conn.fileno()], [], [])
+            elif state == POLL_WRITE:
+                select.select([], [conn.fileno()], [])
+
+    psycopg2.extensions.set_wait_callback(wait)
+    return waits
 
 
 if __name__ == "__main__":
