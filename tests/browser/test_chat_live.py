@@ -179,6 +179,74 @@ def test_a_new_message_is_drawn_from_its_event_as_the_server_draws_it_and_a_gap_
     assert any("/messages?after=" in url for url in fetched)
 
 
+def react(page, message_id: int, emoji: str) -> None:
+    """Picks a reaction from the message's menu; the answer redraws the message (menu shut)."""
+    li = page.locator(f"#message-{message_id}")
+    li.locator("summary").tap()
+    li.locator(f".react-picker button[value='{emoji}']").tap()
+    expect(li.locator("details.msg-actions[open]")).to_have_count(0, **LIVE)
+
+
+@pytest.mark.browser
+def test_a_reaction_is_drawn_from_its_event_as_the_server_draws_it(live_server, world, phone):
+    """A reaction used to make every open copy of the chat fetch the message; its event now
+    carries the message's reactions and chat.js draws them in place: the bar, "mine", the
+    list in an open menu (which stays open), and none left when the last is taken back."""
+    group = chats.create_group(world.olga, "Night shift", [world.sam, world.tom])
+    message, _ = chats.send(group, world.olga, "Lift is stuck between 2 and 3")
+    sam = open_chat(phone(), live_server, "sam", group.id)
+    tom = open_chat(phone(), live_server, "tom", group.id)
+    for page in (sam, tom):
+        page.wait_for_load_state("networkidle")
+    fetched = []
+    sam.on("request", lambda r: r.method == "GET" and "/messages" in r.url and fetched.append(r))
+    on_sam = sam.locator(f"#message-{message.id}")
+    bar = on_sam.locator(":scope > form.reactions")
+
+    react(tom, message.id, "👍")
+    expect(bar.locator("button")).to_have_text(["👍 1"], **LIVE)
+    expect(bar.locator(".mine")).to_have_count(0)
+    tom.locator(f"#message-{message.id} .reactions button[value='👍']").tap()  # taken back
+    expect(bar).to_have_count(0, **LIVE)
+    expect(on_sam.locator(".who-reacted")).to_have_count(0)
+
+    react(sam, message.id, "👍")  # his own answer draws it
+    expect(bar.locator(".mine")).to_have_count(1, **LIVE)
+    react(tom, message.id, "👍")
+    expect(bar.locator("button")).to_have_text(["👍 2"], **LIVE)
+    expect(bar.locator(".mine")).to_have_count(1)  # drawn for Sam: his is among them
+    on_sam.locator("summary").tap()
+    react(tom, message.id, "👀")
+    expect(on_sam.locator(".who-reacted li")).to_have_text(
+        ["👀 Tom Berg", "👍 Sam Okafor, Tom Berg"], **LIVE
+    )
+    expect(on_sam.locator("details.msg-actions")).to_have_attribute("open", "")
+    assert fetched == []
+    # Drawn as the server draws it: the same message after a reload.
+    on_sam.evaluate(
+        """li => {
+            const menu = li.querySelector('details.msg-actions');
+            menu.open = false;
+            menu.classList.remove('up'); // where the open menu was placed
+            menu.querySelector('.msg-menu').removeAttribute('style');
+        }"""
+    )
+    drawn = without_tokens(on_sam.evaluate("li => li.outerHTML"))
+    sam.reload()
+    expect(sam.locator("body")).to_have_attribute("data-socket", "connected", **LIVE)
+    assert without_tokens(on_sam.evaluate("li => li.outerHTML")) == drawn
+    # And it sends like the server's: Sam takes his 👍 back through a bar drawn by chat.js.
+    react(tom, message.id, "👀")  # Tom's 👀 taken back
+    expect(bar.locator("button")).to_have_text(["👍 2"], **LIVE)
+    bar.locator("button[value='👍']").tap()
+    expect(bar.locator("button")).to_have_text(["👍 1"], **LIVE)
+    expect(bar.locator(".mine")).to_have_count(0)
+    db.session.expire_all()
+    assert [(r.user_id, r.emoji) for r in db.session.get(Message, message.id).reactions] == [
+        (world.tom.id, "👍")
+    ]
+
+
 @pytest.mark.browser
 def test_a_shared_phone_sends_nobody_elses_waiting_message(live_server, world, phone):
     """Olga's message cannot get through and she hands the phone to Sam: he sees neither her

@@ -9,6 +9,7 @@ from flask import g
 from tests.conftest import token
 from wave.extensions import db, socketio
 from wave.messenger import chats, routes, sockets
+from wave.messenger.models import Message
 
 HX = {"HX-Request": "true"}
 
@@ -148,8 +149,40 @@ def test_edits_and_reactions_are_told_as_changes(world, group, connect):
     chats.edit(message, world.sam, "First")
     chats.react(message, world.olga, "👍")
     payload = {"thread_id": group.id, "message_id": message.id}
-    assert heard(olga) == [("chat-message-changed", payload)] * 2
+    olga_likes = {"emoji": "👍", "names": [world.olga.display_name], "users": [world.olga.id]}
+    assert heard(olga) == [
+        ("chat-message-changed", payload),
+        ("chat-message-changed", {**payload, "reactions": [olga_likes]}),
+    ]
     assert heard(tom) == []
+
+
+def test_a_reaction_comes_with_the_messages_reactions_as_the_bubble_shows_them(
+    world, group, connect
+):
+    """chat.js draws reactions from the event (no request per open copy): by emoji in the
+    bubble's order, each with its people in the order they reacted; none left, none told."""
+    message, _ = chats.send(group, world.sam, "Lift is stuck")
+    olga = connect(world.olga)
+    for user, emoji in ((world.sam, "👀"), (world.olga, "👍"), (world.sam, "👍")):
+        chats.react(message, user, emoji)
+    told = heard(olga)[-1][1]["reactions"]
+    db.session.expire_all()
+    shown = db.session.get(Message, message.id).reaction_groups
+    assert told == [
+        {
+            "emoji": emoji,
+            "names": [r.user.display_name for r in rows],
+            "users": [r.user_id for r in rows],
+        }
+        for emoji, rows in shown
+    ]
+    assert [(g["emoji"], g["users"]) for g in told] == sorted(
+        [("👀", [world.sam.id]), ("👍", [world.olga.id, world.sam.id])]
+    )
+    for user, emoji in ((world.sam, "👀"), (world.olga, "👍"), (world.sam, "👍")):
+        chats.react(message, user, emoji)  # taken back
+    assert heard(olga)[-1][1]["reactions"] == []
 
 
 def test_a_read_mark_reaches_the_chat_and_the_readers_other_devices(world, group, connect):

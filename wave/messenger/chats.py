@@ -4,13 +4,14 @@ message is stored before anyone hears of it)."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from wave.auth.models import Team, User, team_members
 from wave.extensions import commit_keeping_loaded, db
 from wave.files.models import Attachment
 from wave.messenger import services
 from wave.messenger.access import counted, posted, rooms_for
-from wave.messenger.models import Message, Thread, ThreadMember
+from wave.messenger.models import Message, Reaction, Thread, ThreadMember, group_reactions
 from wave.realtime import publish_after_commit, user_room
 
 
@@ -182,7 +183,7 @@ def react(message: Message, user: User, emoji: str) -> bool:
         present = services.react(message, user, emoji)
     except services.MessageError:
         raise ChatError(_l("Pick one of the reactions offered.")) from None
-    _changed(message)
+    _changed(message, reactions=_reactions(message))
     return present
 
 
@@ -227,10 +228,32 @@ def _readers(thread: Thread, usernames: set[str]) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def _changed(message: Message) -> None:
+def _changed(message: Message, **told) -> None:
     thread = db.session.get(Thread, message.thread_id)
-    publish_after_commit("chat-message-changed", _event(message), to=rooms_for(thread))
+    event = {**_event(message), **told}
+    publish_after_commit("chat-message-changed", event, to=rooms_for(thread))
     db.session.commit()
+
+
+def _reactions(message: Message) -> list[dict]:
+    """The message's reactions as they are now, for chat-message-changed: chat.js draws them
+    in place (emoji, who, and whether they include the reader), so that a reaction does not
+    make every open copy of the chat fetch the message."""
+    db.session.flush()
+    rows = db.session.scalars(
+        select(Reaction)
+        .where(Reaction.message_id == message.id)
+        .options(joinedload(Reaction.user))
+        .order_by(Reaction.created_at, Reaction.user_id, Reaction.emoji)
+    )
+    return [
+        {
+            "emoji": emoji,
+            "names": [reaction.user.display_name for reaction in group],
+            "users": [reaction.user_id for reaction in group],
+        }
+        for emoji, group in group_reactions(list(rows))
+    ]
 
 
 def _tell_added(thread: Thread, added: list[ThreadMember]) -> None:

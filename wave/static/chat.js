@@ -1,7 +1,8 @@
 // Chats: live messages, catch-up after a drop or a sleeping phone, and an outbox that loses
 // nothing. Messages are sent over HTTP (the server stores them, then tells the chat's rooms).
-// A new plain message comes in its event and is drawn from the page's sketch; other changes
-// are only named there, and this script fetches them.
+// A new plain message comes in its event and is drawn from the page's sketch, a reaction
+// with the message's reactions; other changes are only named there, and this script
+// fetches them.
 (function () {
   "use strict";
   const body = document.body;
@@ -270,6 +271,59 @@
       .then((r) => (r.ok ? r.text() : ""))
       .then((html) => html && insertMessages(html))
       .catch(() => {});
+  }
+
+  // A reaction comes with the message's reactions (emoji, names, user ids): drawn in place as
+  // messenger/_message.html draws them, the bar under the bubble and the list in its menu,
+  // without a request (an open menu stays open).
+  function showReactions(data) {
+    const li = document.getElementById("message-" + Number(data.message_id));
+    const picker = li && li.querySelector("form.react-picker");
+    if (!picker) return;
+    let bar = li.querySelector(":scope > form.reactions");
+    let who = li.querySelector("ul.who-reacted");
+    if (!data.reactions.length) {
+      if (bar) bar.remove();
+      if (who) who.remove();
+      return;
+    }
+    if (!bar) {
+      bar = document.createElement("form");
+      bar.className = "reactions";
+      ["method", "action", "hx-post", "hx-target", "hx-swap"].forEach((name) =>
+        bar.setAttribute(name, picker.getAttribute(name))
+      );
+      li.querySelector(".bubble").after(bar);
+    }
+    if (!who) {
+      who = document.createElement("ul");
+      who.className = "who-reacted";
+      picker.after(who);
+    }
+    const token = picker.querySelector("input[name=csrf_token]").cloneNode();
+    bar.replaceChildren(
+      token,
+      ...data.reactions.map(function (group) {
+        const names = group.names.join(", ");
+        const button = document.createElement("button");
+        button.type = "submit";
+        button.name = "emoji";
+        button.value = group.emoji;
+        button.className = "reaction" + (group.users.map(String).includes(me) ? " mine" : "");
+        button.title = names;
+        button.setAttribute("aria-label", group.emoji + " " + names);
+        button.textContent = group.emoji + " " + group.names.length;
+        return button;
+      })
+    );
+    who.replaceChildren(
+      ...data.reactions.map(function (group) {
+        const item = document.createElement("li");
+        item.textContent = group.emoji + " " + group.names.join(", ");
+        return item;
+      })
+    );
+    htmx.process(bar);
   }
 
   function refreshMessage(id) {
@@ -747,7 +801,9 @@
   });
   socket.on("chat-message-changed", function (data) {
     refreshList();
-    if (isOpen(data)) refreshMessage(data.message_id);
+    if (!isOpen(data)) return;
+    if (data.reactions) showReactions(data);
+    else refreshMessage(data.message_id);
   });
   socket.on("chat-read", function (data) {
     if (String(data.user_id) === me) {
