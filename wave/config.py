@@ -77,7 +77,7 @@ def from_environment(instance_path: str) -> dict:
         "WAVE_DB_POOL_SIZE": int(_env("DB_POOL_SIZE", "20")),
         "WAVE_DB_MAX_OVERFLOW": int(_env("DB_MAX_OVERFLOW", "20")),
         "WAVE_ASYNC_MODE": _env("ASYNC_MODE"),
-        "WAVE_ACTIVE_REQUESTS": int(_env("ACTIVE_REQUESTS", "0")),
+        "WAVE_ACTIVE_TENANT_REQUESTS": int(_env("ACTIVE_TENANT_REQUESTS", "3")),
         "WAVE_PUSH_SERVICES": tuple(
             host.strip().lower()
             for host in _env("PUSH_SERVICES", ",".join(PUSH_SERVICES)).split(",")

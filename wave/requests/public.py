@@ -24,6 +24,7 @@ from wave.requests.access import access_attachment, access_tracked, find_tag
 from wave.requests.catalog import offered_categories
 from wave.requests.forms import ActionForm, RateForm, ReopenForm, ReportForm
 from wave.requests.models import RequestAttachment, RequestEvent
+from wave.web.admission import in_turn
 
 bp = Blueprint("public", __name__)
 
@@ -58,6 +59,7 @@ def _usable_tag(code: str) -> QrTag:
 
 
 @bp.get("/q/<code>")
+@in_turn
 def report_form(code):
     tag = _usable_tag(code)
     form = ReportForm(categories=offered_categories(tag.place_location, tag.asset))
@@ -72,6 +74,7 @@ def report_form(code):
 @bp.post("/q/<code>")
 @limiter.limit(_per_address, methods=["POST"])
 @limiter.limit(_per_code, key_func=_code_key, methods=["POST"])
+@in_turn
 def submit(code):
     tag = _usable_tag(code)
     categories = offered_categories(tag.place_location, tag.asset)

@@ -1,22 +1,25 @@
-"""At most WAVE_ACTIVE_REQUESTS requests work at once in a process; the others wait their turn
-in order of arrival (0, the default: no limit).
+"""Tenant pages (the form behind a code and its submission) work at most
+WAVE_ACTIVE_TENANT_REQUESTS (3) at once in a process; the others wait their turn in order of
+arrival (0: no limit).
 
-Under gevent every request that waits for the database lets all the others run, so a burst
-that lets every request in stretches each one over all the others. A limit was meant to stop
-that snowballing on PostgreSQL; the benchmark did not bear it out (bench/RESULTS.md: single
-runs looked better with 6–8 let in, an A/B/A/B at fixed rates was worse), so it is off unless
-set. A request takes its turn once its body has been read (after the CSRF check), so a slow
-upload holds no turn; Socket.IO's traffic never waits here."""
+Under gevent every request that waits for the database lets all the others run: a burst of
+scans let in at once stretches each submission over all the others, the pool opens and
+closes connections for the overflow, and the worker spends more on each one. Taken in
+turns, they finish in order (bench/RESULTS.md: at fixed rates on PostgreSQL, p95 67–115 ms
+against 92–335 ms without the limit, and less of the worker per submission). Only the tenant
+views wait: a staff report of a second must not hold up the others, and a storm of public
+submissions cannot take the pool from staff. A view takes its turn after the CSRF check
+(which reads the body, so a slow upload holds no turn) and after the rate limits."""
 
-from flask import current_app, request
+from functools import wraps
 
-_SLOTS = "wave_admission"
-_HELD = "wave.admission_held"
+from flask import current_app
+
+_SLOTS = "wave_tenant_turns"
 
 
 def init_app(app, async_mode: str) -> None:
-    """Call after CSRFProtect.init_app: its check (which reads the body) runs first."""
-    limit = app.config["WAVE_ACTIVE_REQUESTS"]
+    limit = app.config["WAVE_ACTIVE_TENANT_REQUESTS"]
     if not limit:
         return
     if async_mode == "gevent":
@@ -24,15 +27,18 @@ def init_app(app, async_mode: str) -> None:
     else:
         from threading import BoundedSemaphore
     app.extensions[_SLOTS] = BoundedSemaphore(limit)
-    app.before_request(_enter)
-    app.teardown_request(_leave)
 
 
-def _enter():
-    current_app.extensions[_SLOTS].acquire()
-    request.environ[_HELD] = True
+def in_turn(view):
+    """The view runs when one of the process's tenant turns is free (decorate below the rate
+    limits, so that a refused request does not wait for a turn first)."""
 
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        slots = current_app.extensions.get(_SLOTS)
+        if slots is None:
+            return view(*args, **kwargs)
+        with slots:
+            return view(*args, **kwargs)
 
-def _leave(_error):
-    if request.environ.pop(_HELD, False):
-        current_app.extensions[_SLOTS].release()
+    return wrapper
