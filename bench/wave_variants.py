@@ -116,3 +116,12 @@ def pool(size=6, overflow=0):
 
     size = int(os.environ.get("BENCH_POOL", size))
     return create_app({"WAVE_DB_POOL_SIZE": size, "WAVE_DB_MAX_OVERFLOW": overflow})
+
+
+def no_pre_ping():
+    """Wave without SQLAlchemy's pool pre-ping: one round trip fewer per request (the ping
+    on every checkout), to measure what that trip costs the tail on PostgreSQL."""
+    from wave import config
+
+    options = {**config.DEFAULTS["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+    return create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
