@@ -54,8 +54,7 @@ def main(argv=None):
         env = wave_env(prepare_database(args.db, tmp), tmp, redis=False)
         paths = [f"/q/{c}" for c in migrate_and_load(env, app_dir)]
         servers = [
-            Server(name, app, env, 1, tmp, app_dir)
-            for name, app in (("A", args.a), ("B", args.b))
+            Server(name, app, env, 1, tmp, app_dir) for name, app in (("A", args.a), ("B", args.b))
         ]
         for server in servers:
             server.start(paths[0])
