@@ -240,7 +240,8 @@ def snapshot(dest: Path) -> Path:
     for name in ("wave", "migrations"):
         shutil.copytree(ROOT / name, dest / name, ignore=ignore)
     (dest / "bench").mkdir()
-    shutil.copy(BENCH / "bare_socketio_app.py", dest / "bench" / "bare_socketio_app.py")
+    for name in ("bare_socketio_app.py", "wave_variants.py"):
+        shutil.copy(BENCH / name, dest / "bench" / name)
     return dest
 
 
@@ -657,7 +658,7 @@ def bench_database(kind: str, args, run_id: str, app_dir: Path) -> dict:
         redis = PrivateRedis(args.redis_url, tmp)
         bare_redis_env = {**base_env(), "BENCH_BARE_REDIS_URL": redis.url}
         bare_app = "bench.bare_socketio_app:create_app()"
-        wave_app = "wave:create_app()"
+        wave_app = args.wave_app
         specs = {
             ("wave", 1): [(wave_app, wave_env(database_url, tmp, secret, None))],
             ("bare", 1): [(bare_app, base_env())],
@@ -879,7 +880,8 @@ def section(run: dict) -> str:
         )
         + ".",
         f"- Command: `{run['command']}` ({run['elapsed_s']} s).",
-        "- Servers: `gunicorn --chdir <copy> -k gevent -w 1 -b 127.0.0.1:PORT 'wave:create_app()'`"
+        "- Servers: `gunicorn --chdir <copy> -k gevent -w 1 -b 127.0.0.1:PORT"
+        f" '{run.get('wave_app', 'wave:create_app()')}'`"
         " and the same with `'bench.bare_socketio_app:create_app()'`, one process each, then two"
         " processes each sharing a private redis-server (Wave: `WAVE_REDIS_URL`; bare: its own"
         f' channel); `WAVE_LOGIN_LIMIT` raised to "{LOGIN_LIMIT}".',
@@ -1052,6 +1054,11 @@ def main(argv=None):
     parser.add_argument("--retries", type=int, default=1, help="reruns of a disturbed pair")
     parser.add_argument("--quick", action="store_true", help="1 round of 4 s, no profile")
     parser.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
+    parser.add_argument(
+        "--wave-app",
+        default="wave:create_app()",
+        help="gunicorn app for Wave (experiments: bench/wave_variants.py)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.sat_seconds, args.lat_seconds, args.profile = 1, 4, 4, False
@@ -1082,6 +1089,7 @@ def main(argv=None):
                 "members",
                 "small",
                 "client_processes",
+                "wave_app",
                 "harness",
             )
         },

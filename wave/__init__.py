@@ -37,8 +37,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # A gevent worker serves many requests at once: a pool smaller than that opens and
-        # closes a connection for every request beyond it.
+        # A gevent worker serves many requests at once. Those beyond the pool wait for one of
+        # its connections: an overflow connection is a PostgreSQL session opened and closed
+        # for one request, and under load that churn cost more than the wait (bench/RESULTS.md).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "pool_size": app.config["WAVE_DB_POOL_SIZE"],

@@ -75,7 +75,7 @@ def from_environment(instance_path: str) -> dict:
         "WAVE_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "WAVE_DB_POOL_SIZE": int(_env("DB_POOL_SIZE", "20")),
-        "WAVE_DB_MAX_OVERFLOW": int(_env("DB_MAX_OVERFLOW", "20")),
+        "WAVE_DB_MAX_OVERFLOW": int(_env("DB_MAX_OVERFLOW", "0")),
         "WAVE_ASYNC_MODE": _env("ASYNC_MODE"),
         "WAVE_ACTIVE_TENANT_REQUESTS": int(_env("ACTIVE_TENANT_REQUESTS", "3")),
         "WAVE_PUSH_SERVICES": tuple(

@@ -123,3 +123,40 @@ def test_simultaneous_reports_of_one_thing_link_as_repeats(app, world):
     ).all()
     assert len(made) == people
     assert [r.repeat_of_id for r in made[1:]] == [r.id for r in made[:-1]]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("WAVE_TEST_DATABASE_URL"), reason="PostgreSQL's pool and sessions"
+)
+def test_a_burst_beyond_the_pool_waits_for_its_connections_instead_of_opening_more(
+    app, test_config
+):
+    """A connection opened beyond the pool for one request and closed after it is a new
+    PostgreSQL session each time (bench/RESULTS.md: that churn cost PostgreSQL 0.2 cores
+    under overload). By default a process keeps WAVE_DB_POOL_SIZE and adds none."""
+    from wave import create_app
+
+    small = create_app({**test_config, "WAVE_DB_POOL_SIZE": 3})
+    busy = threading.Barrier(3, timeout=20)
+    backends, failures = [], []
+
+    def request_like():
+        with small.app_context():
+            try:
+                backends.append(db.session.scalar(select(func.pg_backend_pid())))
+                busy.wait()  # three hold their connections at once; three more wait
+                db.session.execute(select(func.pg_sleep(0.05)))
+            except Exception as error:  # noqa: BLE001 (reported below)
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=request_like) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    with small.app_context():
+        db.engine.dispose()
+    assert failures == [] and len(backends) == 6
+    assert len(set(backends)) == 3  # six requests, three sessions
