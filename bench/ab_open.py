@@ -16,7 +16,6 @@ Nothing is written to RESULTS.md; copy what matters there by hand.
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import shutil
 import statistics
@@ -92,11 +91,9 @@ def main(argv=None):
     finally:
         for server in servers:
             server.stop()
-        if args.db == "postgres":
-            drop_database(args.db)
+        drop_database(args.db)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()

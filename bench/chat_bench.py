@@ -881,7 +881,7 @@ def section(run: dict) -> str:
         + ".",
         f"- Command: `{run['command']}` ({run['elapsed_s']} s).",
         "- Servers: `gunicorn --chdir <copy> -k gevent -w 1 -b 127.0.0.1:PORT"
-        f" '{run.get('wave_app', 'wave:create_app()')}'`"
+        f" '{run['wave_app']}'`"
         " and the same with `'bench.bare_socketio_app:create_app()'`, one process each, then two"
         " processes each sharing a private redis-server (Wave: `WAVE_REDIS_URL`; bare: its own"
         f' channel); `WAVE_LOGIN_LIMIT` raised to "{LOGIN_LIMIT}".',

@@ -11,7 +11,14 @@ from wave.extensions import commit_keeping_loaded, db
 from wave.files.models import Attachment
 from wave.messenger import services
 from wave.messenger.access import counted, posted, rooms_for
-from wave.messenger.models import Message, Reaction, Thread, ThreadMember, group_reactions
+from wave.messenger.models import (
+    REACTION_ORDER,
+    Message,
+    Reaction,
+    Thread,
+    ThreadMember,
+    group_reactions,
+)
 from wave.realtime import publish_after_commit, user_room
 
 
@@ -244,7 +251,7 @@ def _reactions(message: Message) -> list[dict]:
         select(Reaction)
         .where(Reaction.message_id == message.id)
         .options(joinedload(Reaction.user))
-        .order_by(Reaction.created_at, Reaction.user_id, Reaction.emoji)
+        .order_by(*REACTION_ORDER)
     )
     return [
         {

@@ -106,9 +106,7 @@ class Message(db.Model):
     attachments: Mapped[list["MessageAttachment"]] = relationship(
         order_by="MessageAttachment.position"
     )
-    reactions: Mapped[list["Reaction"]] = relationship(
-        order_by=lambda: [Reaction.created_at, Reaction.user_id, Reaction.emoji]
-    )
+    reactions: Mapped[list["Reaction"]] = relationship(order_by=lambda: REACTION_ORDER)
 
     @property
     def reaction_groups(self) -> list[tuple[str, list["Reaction"]]]:
@@ -138,6 +136,11 @@ class Reaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     user: Mapped[User] = relationship()
+
+
+REACTION_ORDER = (Reaction.created_at, Reaction.user_id, Reaction.emoji)
+"""Reactions in the order they came (ties broken for a stable order): a message's bubble and
+a reaction's event (chats._reactions) list them alike."""
 
 
 def group_reactions(reactions: list[Reaction]) -> list[tuple[str, list[Reaction]]]:

@@ -3,13 +3,13 @@ WAVE_ACTIVE_TENANT_REQUESTS (3) at once in a process; the others wait their turn
 arrival (0: no limit).
 
 Under gevent every request that waits for the database lets all the others run: a burst of
-scans let in at once stretches each submission over all the others, the pool opens and
-closes connections for the overflow, and the worker spends more on each one. Taken in
-turns, they finish in order (bench/RESULTS.md: at fixed rates on PostgreSQL, p95 67–115 ms
-against 92–335 ms without the limit, and less of the worker per submission). Only the tenant
-views wait: a staff report of a second must not hold up the others, and a storm of public
-submissions cannot take the pool from staff. A view takes its turn after the CSRF check
-(which reads the body, so a slow upload holds no turn) and after the rate limits."""
+scans let in at once stretches each submission over all the others. Taken in turns, they
+finish in order (bench/RESULTS.md, bench/ab_open.py on PostgreSQL: median p95 131 against
+170 ms at 50 submissions/s, 158 against 236 ms at 65/s, the same work per submission; not
+better in every pair of turns). Only the tenant views wait: a staff report of a second must
+not hold up the others, and a storm of public submissions cannot take the pool from staff.
+A view takes its turn after the CSRF check (which reads the body, so a slow upload holds no
+turn) and after the rate limits."""
 
 from functools import wraps
 
