@@ -110,9 +110,9 @@ def _text(value: str) -> str:
 
 def _json_text(data: dict) -> str:
     # As the app stores it: json.dumps' defaults (SQLAlchemy's JSON type), escaped for COPY.
-    text = SPELLED.get(id(data))
-    if text is not None:
-        return text
+    spelled = SPELLED.get(id(data))
+    if spelled is not None:
+        return spelled[1]
     if len(data) == 1 and "message_id" in data:  # a comment: the most frequent payload
         return '{"message_id": ' + str(data["message_id"]) + "}"
     return json.dumps(data).replace("\\", "\\\\")  # JSON escapes the rest itself

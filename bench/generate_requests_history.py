@@ -154,14 +154,16 @@ def _cum(weights) -> list[float]:
 COMMENT_COUNTS = [n for n, _w in COMMENTS]
 COMMENT_CUM = _cum(w for _n, w in COMMENTS)
 
-SPELLED: dict[int, str] = {}
-"""Payloads used again and again, by id(), as COPY spells them (see constant())."""
+SPELLED: dict[int, tuple[dict, str]] = {}
+"""Payloads used again and again, by id(), with how COPY spells them (see constant()). The
+payload is kept with its spelling: a payload freed (a generator of an earlier run in this
+process) would free its id for another dict, which would then be spelled as the old one."""
 
 
 def constant(data: dict) -> dict:
     """A timeline payload that repeats: spelled for COPY once, as the app stores JSON
     (json.dumps' defaults, SQLAlchemy's JSON type), backslashes doubled for COPY."""
-    SPELLED[id(data)] = json.dumps(data).replace("\\", "\\\\")
+    SPELLED[id(data)] = (data, json.dumps(data).replace("\\", "\\\\"))
     return data
 
 
