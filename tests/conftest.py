@@ -124,6 +124,11 @@ def _empty_tables():
         if conn.dialect.name == "postgresql":
             # A connection a test left in a transaction fails the run instead of hanging it.
             conn.execute(sa.text("SET LOCAL lock_timeout = '15s'"))
+            if conn.execute(sa.text("SHOW is_superuser")).scalar() != "on":
+                # Turning the foreign keys' triggers off (below) takes a superuser.
+                listed = ", ".join(tables)
+                conn.execute(sa.text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
+                return
             # DELETE, not TRUNCATE: TRUNCATE gives every table new files, ~270 ms a test on
             # a slow machine against ~15 ms (a quarter of the PostgreSQL run). Every row goes,
             # so the foreign keys' triggers are off meanwhile (messages and requests point at
