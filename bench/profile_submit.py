@@ -1,6 +1,7 @@
 """Where a tenant submission's time goes, in-process (Flask test client, no server).
 
-    .venv/bin/python bench/profile_submit.py [--requests 100] [--rounds 5] [--cprofile]
+    .venv/bin/python bench/profile_submit.py [--requests 100] [--rounds 5]
+        [--cprofile [post|get]] [--cprofile-by cumulative|tottime]
         [--statements] [--database-url postgresql://postgres@127.0.0.1:5432/EMPTY_DB]
 
 SQLite in a temporary file unless --database-url names an empty PostgreSQL database; there
@@ -62,7 +63,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100, help="per measurement and round")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cprofile", action="store_true", help="cProfile Wave's POST as it is")
+    parser.add_argument(
+        "--cprofile",
+        nargs="?",
+        const="post",
+        choices=("post", "get"),
+        help="cProfile Wave's POST (or GET) as it is",
+    )
+    parser.add_argument(
+        "--cprofile-by",
+        choices=("cumulative", "tottime"),
+        default="cumulative",
+        help="cumulative: Wave's own functions; tottime: every function, by its own time",
+    )
     parser.add_argument(
         "--statements", action="store_true", help="print the SQL of a Wave GET and POST"
     )
@@ -212,9 +225,13 @@ def run(args):
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(args.requests):
-            wave_post()
+            (wave_get if args.cprofile == "get" else wave_post)()
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(r"wave/|flask_wtf", 30)
+        stats = pstats.Stats(profile).sort_stats(args.cprofile_by)
+        if args.cprofile_by == "cumulative":
+            stats.print_stats(r"wave/|flask_wtf", 30)
+        else:
+            stats.print_stats(45)
 
 
 def count_round_trips() -> list[str]:
