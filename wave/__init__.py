@@ -123,6 +123,7 @@ def _register_blueprints(app):
     from wave.messenger import routes as chat_routes
     from wave.notify import push_routes
     from wave.notify import routes as notify_routes
+    from wave.privacy import routes as privacy_routes
     from wave.pwa import routes as pwa_routes
     from wave.reports import routes as report_routes
     from wave.requests import chat_routes as request_chat_routes
@@ -144,6 +145,7 @@ def _register_blueprints(app):
     app.register_blueprint(report_routes.bp)
     app.register_blueprint(push_routes.bp)
     app.register_blueprint(search_routes.bp)
+    app.register_blueprint(privacy_routes.bp)
     admin = (home, places, locations, labels, imports, people, catalog)
     for module in (*admin, chat_settings, admin_settings):
         app.register_blueprint(module.bp)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask_babel import gettext, pgettext
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -243,3 +244,44 @@ def test_settings_change_the_language(signed_in, world, ru_text):
     assert db.session.scalar(select(User.locale).where(User.id == world.olga.id)) is None
     assert ">Mine<" in _page(client, "/inbox", "en")
     assert _shows(_page(client, "/inbox", "ru"), ru_text["Mine"])
+
+
+# ------------------------------------------------------ one English word, several meanings
+# Russian needs a different word for each: a list tab is plural, a rule's checkbox speaks of
+# the rule, a report heading is a noun, a button is a verb, a request's status is feminine.
+# Each use carries its own context (None: plain gettext).
+MEANINGS = {
+    "Active": {"tab": "Активные", "escalation rule": "Правило включено"},
+    "Archived": {"tab": "Архивные", "date": "В архиве с"},
+    "Done": {None: "Выполнена", "report": "Выполнено", "button": "Завершить"},
+    "Reopened": {None: "Открыта повторно", "report": "Повторные открытия"},
+    "Search": {None: "Поиск", "button": "Найти"},
+    "Reply to the requester": {None: "Ответ заявителю", "button": "Ответить заявителю"},
+}
+
+
+@pytest.mark.parametrize("msgid", MEANINGS)
+def test_each_meaning_of_a_word_keeps_its_context_in_the_source(source_messages, msgid):
+    contexts = {m.context for m in source_messages if m.id == msgid}
+    assert contexts == set(MEANINGS[msgid]), (
+        f"{msgid!r} is used with the contexts {contexts}: give a new use the context of its "
+        "meaning (pgettext), or add the meaning here and to ru/messages.po"
+    )
+
+
+@pytest.mark.parametrize("msgid", MEANINGS)
+def test_each_meaning_of_a_word_has_its_own_russian(app, msgid):
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        russian = {
+            context: pgettext(context, msgid) if context else gettext(msgid)
+            for context in MEANINGS[msgid]
+        }
+    assert russian == MEANINGS[msgid]
+
+
+def test_the_registry_tabs_and_a_rules_checkbox_say_active_differently(signed_in, world):
+    anna = signed_in(world.anna)
+    users = _page(anna, "/admin/users", "ru")
+    assert ">Активные<" in users and ">Архивные<" in users
+    rules = _page(anna, "/sla/rules", "ru")
+    assert _shows(rules, "Правило включено") and "Активные" not in rules

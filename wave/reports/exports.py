@@ -79,9 +79,9 @@ def summary_table(s: figures.Summary) -> Table:
         (_("Created"), s.created, "int"),
         (_("Completed"), s.completed, "int"),
         (_("Overdue now"), s.overdue, "int"),
-        (_("Response on time, %"), s.response_compliance, "percent"),
+        (percent(_("Response on time")), s.response_compliance, "percent"),
         (_("Requests with a response deadline that counted"), s.response_due, "int"),
-        (_("Resolution on time, %"), s.resolution_compliance, "percent"),
+        (percent(_("Resolution on time")), s.resolution_compliance, "percent"),
         (_("Completed requests with a resolution deadline"), s.resolution_due, "int"),
         (_("Reaction time, median, min"), s.reaction_median, "minutes"),
         (_("Reaction time, 90th percentile, min"), s.reaction_p90, "minutes"),
@@ -90,7 +90,7 @@ def summary_table(s: figures.Summary) -> Table:
         (_("Labor, hours"), s.labor, "hours"),
         (_("Average rating"), s.rating, "rating"),
         (_("Rated requests"), s.rated, "int"),
-        (_("Reopen rate, %"), s.reopen_rate, "percent"),
+        (percent(_("Reopen rate")), s.reopen_rate, "percent"),
         (_("Initiative (entered and done by the same person)"), s.initiative, "int"),
         *[(label, count, "int") for label, count in zip(backlog_labels(), s.backlog, strict=True)],
     ]
@@ -100,6 +100,12 @@ def summary_table(s: figures.Summary) -> Table:
         [(_("Figure"), "text"), (_("Value"), "text")],
         [[label, Value(value, kind)] for label, value, kind in rows],
     )
+
+
+def percent(figure: str) -> str:
+    """A column name for a figure in per cent: "Response on time, %"."""
+    # TRANSLATORS: a spreadsheet column for a figure in per cent, e.g. "Response on time, %".
+    return _("%(figure)s, %%", figure=figure)
 
 
 def backlog_labels() -> list[str]:
@@ -128,10 +134,10 @@ def staff_table(rows: list[figures.ScoreRow]) -> Table:
         pgettext("report", "Staff"),
         [
             (_("Employee"), "text"),
-            (_("Done"), "int"),
+            (pgettext("report", "Done"), "int"),
             (_("Overdue now"), "int"),
-            (_("Response on time, %"), "percent"),
-            (_("Resolution on time, %"), "percent"),
+            (percent(_("Response on time")), "percent"),
+            (percent(_("Resolution on time")), "percent"),
             (_("Resolution time, median, min"), "minutes"),
             (_("Labor, hours"), "hours"),
             (_("Average rating"), "rating"),

@@ -161,7 +161,7 @@ class AssignForm(WaveForm):
 
 
 class ReplyForm(WaveForm):
-    text = TextAreaField(_l("Answer to the requester"), validators=[Length(max=2000)])
+    text = TextAreaField(_l("Reply to the requester"), validators=[Length(max=2000)])
 
 
 class ClassifyForm(WaveForm):

@@ -102,9 +102,7 @@ def phone_starts(digits: str) -> ColumnElement:
     """The requester's phone, without its separators, starts with these digits.
 
     A range, not LIKE: a btree answers it under any collation (digits sort alike in all)."""
-    expression = literal_column(
-        schema.PHONE_DIGITS if _postgresql() else schema.SQLITE_PHONE_DIGITS
-    )
+    expression = _phone_digits()
     condition = and_(ServiceRequest.requester_phone.is_not(None), expression >= digits)
     if (upper := _next_prefix(digits)) is not None:
         condition = and_(condition, expression < upper)
@@ -118,6 +116,23 @@ def _next_prefix(digits: str) -> str | None:
     if not stripped:
         return None
     return stripped[:-1] + str(int(stripped[-1]) + 1)
+
+
+def phone_is(digits: str) -> ColumnElement:
+    """The requester's phone, without its separators, is these digits."""
+    return and_(ServiceRequest.requester_phone.is_not(None), _phone_digits() == digits)
+
+
+def _phone_digits() -> ColumnElement:
+    return literal_column(schema.PHONE_DIGITS if _postgresql() else schema.SQLITE_PHONE_DIGITS)
+
+
+def email_is(address: str) -> ColumnElement:
+    """The requester's e-mail is this address, in any case."""
+    address = address.strip().lower()
+    if _postgresql():
+        return literal_column(schema.EMAIL_LOWER) == address
+    return func.lower(ServiceRequest.requester_email) == address
 
 
 def email_starts(start: str) -> ColumnElement:

@@ -2,6 +2,7 @@
 allowed, so its messages are the same whichever page a change comes from."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,11 +25,11 @@ RULE_KIND = {
         _l("Still not taken after the minutes set: the request’s team and the managers are told."),
     ),
     "response_breached": (
-        _l("First response late"),
+        _l("First response overdue"),
         _l("The first-response time passed and nobody answered: the managers are told."),
     ),
     "resolution_breached": (
-        _l("Resolution late"),
+        _l("Resolution overdue"),
         _l("The resolution time passed and the work is not done: the managers are told."),
     ),
     "due_soon": (
@@ -139,7 +140,7 @@ class RuleForm(WaveForm):
         _l("Minutes"), _l("For 'nobody took it' and 'due soon'; late answers need none.")
     )
     always = BooleanField(_l("Also at night and on holidays"))
-    active = BooleanField(_l("Active"), default=True)
+    active = BooleanField(lazy_pgettext("escalation rule", "Active"), default=True)
 
     def __init__(self, *args, teams, categories, **kwargs):
         super().__init__(*args, **kwargs)

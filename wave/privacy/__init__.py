@@ -1,0 +1,1 @@
+"""Erasing a requester's contact details when they ask (DESIGN.md, Privacy)."""
