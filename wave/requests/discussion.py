@@ -1,13 +1,15 @@
-"""A request's discussion (its messenger thread) and the photos staff add while working."""
+"""A request's discussion (its messenger thread), and the photos and documents staff add
+while working."""
 
 from flask_babel import lazy_gettext as _l
 
 from wave.extensions import db
+from wave.files.documents import Document, store_document
 from wave.files.images import Photo
 from wave.messenger import services as messenger
 from wave.messenger.models import Message, Thread
 from wave.requests.lifecycle import publish_change
-from wave.requests.services import ActionError, attach_photos, record
+from wave.requests.services import ActionError, attach_photos, link_attachments, record
 
 
 def comment(req, actor, body: str, client_id: str | None = None) -> Message:
@@ -50,5 +52,17 @@ def add_photos(req, actor, photos: list[Photo]) -> None:
         raise ActionError(_l("Choose a photo."), field="photo")
     attach_photos(req, photos, "work", uploader=actor)
     record(req, "photo", actor, count=len(photos))
+    publish_change(req)
+    db.session.commit()
+
+
+def add_documents(req, actor, documents: list[Document]) -> None:
+    """PDF documents (a service report, a certificate): staff only, never on the tracking
+    page. Commits; publishes."""
+    if not documents:
+        raise ActionError(_l("Choose a PDF document."), field="document")
+    attachments = [store_document(d, actor.id) for d in documents]
+    link_attachments(req, attachments, "document", public=False)
+    record(req, "document", actor, names=[d.name for d in documents])
     publish_change(req)
     db.session.commit()

@@ -179,6 +179,10 @@ class PhotoForm(WaveForm):
     photo = MultipleFileField(_l("Photos"))
 
 
+class DocumentForm(WaveForm):
+    document = MultipleFileField(_l("Documents (PDF)"))
+
+
 class ReopenForm(WaveForm):
     comment = TextAreaField(_l("What is still wrong?"), validators=[Length(max=2000)])
 

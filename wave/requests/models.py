@@ -330,7 +330,8 @@ class RequestAttachment(db.Model):
         ForeignKey("attachments.id"), primary_key=True, index=True
     )
     purpose: Mapped[str] = mapped_column(String(16))
-    """'report' (from the requester), 'completion' (proof of work), 'work' (during work)."""
+    """'report' (from the requester), 'completion' (proof of work), 'work' (during work):
+    photos; 'document': a PDF staff added (never public)."""
     public: Mapped[bool] = mapped_column(default=True)
     """Visible to the tracking-link holder."""
 

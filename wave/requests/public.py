@@ -1,5 +1,8 @@
 """The tenant's side: no account, no JavaScript needed. /q/<code> reports, /t/<token> tracks."""
 
+import unicodedata
+from urllib.parse import quote
+
 from flask import (
     Blueprint,
     abort,
@@ -216,4 +219,20 @@ def send_attachment(attachment, variant):
     response.headers["Content-Type"] = attachment.content_type
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if not attachment.content_type.startswith("image/"):
+        # A document is downloaded, never shown in Wave's page.
+        response.headers.set("Content-Disposition", "attachment", **_file_names(attachment))
     return response
+
+
+def _file_names(attachment) -> dict:
+    """Content-Disposition's names for the file's own name (RFC 6266; as werkzeug's
+    send_file writes them): an ASCII one, and the UTF-8 one where it differs."""
+    name = attachment.original_name or "document"
+    simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    if simple == name:
+        return {"filename": name}
+    return {
+        "filename": simple or "document",
+        "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~"),
+    }

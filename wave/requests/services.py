@@ -53,14 +53,17 @@ def attach_photos(req, photos: list[Photo], purpose: str, uploader=None) -> None
     )
 
 
-def link_attachments(req, attachments: list[Attachment], purpose: str) -> None:
-    """Link already stored files to the request (not committed)."""
+def link_attachments(req, attachments: list[Attachment], purpose: str, public=True) -> None:
+    """Link already stored files to the request (not committed); `public`: the tracking
+    link's holder sees them too."""
     if not attachments:
         return
     db.session.flush()
     for attachment in attachments:
         db.session.add(
-            RequestAttachment(request_id=req.id, attachment_id=attachment.id, purpose=purpose)
+            RequestAttachment(
+                request_id=req.id, attachment_id=attachment.id, purpose=purpose, public=public
+            )
         )
 
 

@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from wave.auth.access import staff_required
 from wave.auth.models import User
 from wave.extensions import db, htmx
+from wave.files.documents import DocumentError, read_document
 from wave.files.images import PhotoError, read_photo, uploaded_files
 from wave.messenger import services as messenger
 from wave.messenger.models import Message
@@ -23,6 +26,7 @@ from wave.requests.forms import (
     AssignForm,
     CancelForm,
     ClassifyForm,
+    DocumentForm,
     DoneForm,
     HoldForm,
     MessageForm,
@@ -98,7 +102,7 @@ def _panel_context(req, error=None, field=None, **forms):
         "req": req,
         "events": events,
         "messages": messenger.messages_of(req.thread_id) if req.thread_id else [],
-        "photos": RequestAttachment.query.filter_by(request_id=req.id).all(),
+        **_files(req),
         "error": error,
         "error_field": field,
         "can_take": lifecycle.can_take(req, current_user),
@@ -109,6 +113,7 @@ def _panel_context(req, error=None, field=None, **forms):
         "message_form": forms.get("message") or MessageForm(formdata=None, client_id=uuid4().hex),
         "names": queries.names_in(events),
         "photo_form": PhotoForm(formdata=None),
+        "document_form": DocumentForm(formdata=None),
         "reply_form": forms.get("reply") or ReplyForm(formdata=None),
         "assign_form": None,
         "classify_form": None,
@@ -122,6 +127,21 @@ def _panel_context(req, error=None, field=None, **forms):
         )
         context["assign_form"] = form
     return context
+
+
+def _files(req) -> dict:
+    """The request's photos and its documents, each in the order they came."""
+    links = db.session.scalars(
+        select(RequestAttachment)
+        .where(RequestAttachment.request_id == req.id)
+        .options(joinedload(RequestAttachment.attachment))
+        .order_by(RequestAttachment.attachment_id)
+    ).all()
+    documents = [link for link in links if link.purpose == "document"]
+    return {
+        "photos": [link for link in links if link.purpose != "document"],
+        "documents": documents,
+    }
 
 
 def _respond(req, action, **forms):
@@ -311,6 +331,20 @@ def add_photos(request_id):
     except PhotoError as exc:
         return _render_result(req, 422, error=str(exc), field="photo")
     return _respond(req, lambda: discussion.add_photos(req, current_user, photos))
+
+
+@bp.post("/requests/<int:request_id>/documents")
+@staff_required
+def add_documents(request_id):
+    req = access_request(request_id, current_user)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        return _invalid(req, form)
+    try:
+        documents = [read_document(f) for f in uploaded_files(form.document.data)]
+    except DocumentError as exc:
+        return _render_result(req, 422, error=str(exc), field="document")
+    return _respond(req, lambda: discussion.add_documents(req, current_user, documents))
 
 
 @bp.get("/requests/<int:request_id>/files/<int:attachment_id>/<any(full, thumb):variant>")
