@@ -118,6 +118,8 @@ def _async_mode() -> str:
 def _register_blueprints(app):
     from wave.admin import catalog, chat_settings, home, imports, labels, locations, people, places
     from wave.admin import settings as admin_settings
+    from wave.api import admin_routes as api_admin
+    from wave.api import routes as api_routes
     from wave.auth import routes as auth_routes
     from wave.directory import routes as directory_routes
     from wave.messenger import routes as chat_routes
@@ -146,6 +148,8 @@ def _register_blueprints(app):
     app.register_blueprint(push_routes.bp)
     app.register_blueprint(search_routes.bp)
     app.register_blueprint(privacy_routes.bp)
+    app.register_blueprint(api_routes.bp)
+    app.register_blueprint(api_admin.bp)
     admin = (home, places, locations, labels, imports, people, catalog)
     for module in (*admin, chat_settings, admin_settings):
         app.register_blueprint(module.bp)

@@ -73,6 +73,7 @@ def from_environment(instance_path: str) -> dict:
         ),
         "WAVE_SUBMIT_LIMIT_PER_CODE": _env("SUBMIT_LIMIT_PER_CODE", "30 per hour"),
         "WAVE_LOGIN_LIMIT": _env("LOGIN_LIMIT", "10 per minute"),
+        "WAVE_API_LIMIT": _env("API_LIMIT", "120 per minute"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "WAVE_DB_POOL_SIZE": int(_env("DB_POOL_SIZE", "20")),
         "WAVE_DB_MAX_OVERFLOW": int(_env("DB_MAX_OVERFLOW", "0")),

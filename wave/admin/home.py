@@ -17,6 +17,7 @@ SECTIONS = (
     ("catalog.tenants", _l("Tenants")),
     ("team_chats.index", _l("Team chats")),
     ("admin_settings.index", _l("Settings")),
+    ("api_tokens.index", _l("API")),
 )
 SECTION_OF_BLUEPRINT = {"locations": "places.sites"}
 """Blueprints whose pages belong to another blueprint's section."""

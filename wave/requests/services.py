@@ -159,13 +159,41 @@ def create_from_desk(
     return _create_once(req, photos, actor=actor)
 
 
-def _create_once(req, photos, actor, also=None) -> tuple[ServiceRequest, bool]:
+def create_from_api(
+    via: str,
+    *,
+    category: Category,
+    location: Location | None,
+    asset: Asset | None,
+    description: str,
+    priority: str | None,
+    contact: dict,
+    submission_key: str | None,
+) -> tuple[ServiceRequest, bool]:
+    """A request sent by another system through the API (source: api); `via` names that
+    system in the timeline. Commits; publishes."""
+    req = _new_request(
+        category=category,
+        location=location,
+        asset=asset,
+        source="api",
+        description=description,
+        contact=contact,
+        actor=None,
+    )
+    req.priority = priority or req.priority
+    req.submission_key = submission_key
+    return _create_once(req, [], actor=None, via=via)
+
+
+def _create_once(req, photos, actor, also=None, **created) -> tuple[ServiceRequest, bool]:
     """Store a new request, unless its submission_key is taken: a retry, a double tap, or the
     same post racing in another process. Then the stored request is the answer.
 
-    `also()` runs once the request has its id, inside the same transaction (a chat's card)."""
+    `also()` runs once the request has its id, inside the same transaction (a chat's card);
+    `created`: more to note in the "created" event."""
     try:
-        _finish_creation(req, photos, actor, also)
+        _finish_creation(req, photos, actor, also, created)
     except IntegrityError:
         db.session.rollback()
         existing = _by_submission_key(req.submission_key) if req.submission_key else None
@@ -175,11 +203,11 @@ def _create_once(req, photos, actor, also=None) -> tuple[ServiceRequest, bool]:
     return req, True
 
 
-def _finish_creation(req, photos, actor, also=None):
+def _finish_creation(req, photos, actor, also, created):
     req.thread = messenger.open_thread("request")  # the request's discussion
     db.session.flush()
     link_attachments(req, photos, "report")
-    record(req, "created", actor, to_status="new", public=True, source=req.source)
+    record(req, "created", actor, to_status="new", public=True, source=req.source, **created)
     if also is not None:
         also()
     notices.tell(req, "new_for_team", besides=actor)
