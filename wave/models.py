@@ -1,6 +1,6 @@
 """Imports every model so that metadata (and Alembic) knows all tables."""
 
-from wave.api.models import ApiToken  # noqa: F401
+from wave.api.models import ApiRequest, ApiToken  # noqa: F401
 from wave.auth.models import Team, User, team_members  # noqa: F401
 from wave.files.models import Attachment  # noqa: F401
 from wave.messenger.models import (  # noqa: F401

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from tests.builders import report
 from tests.conftest import token
 from wave.api import tokens
 from wave.api.models import ApiToken
@@ -216,3 +217,24 @@ def test_a_token_needs_a_name(world, signed_in):
     answer = anna.post("/admin/api", data={"csrf_token": token(anna, "/admin/api"), "name": " "})
     assert answer.status_code == 422 and "Name the system" in answer.get_data(True)
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_a_system_reads_how_its_own_requests_stand(world, client, issued, signed_in):
+    body = {"code": world.room_tag.code, "category": world.trash.id, "description": "Bin"}
+    made = send(client, issued, body, **{"Idempotency-Key": "k1"}).get_json()
+    assert send(client, issued, body, **{"Idempotency-Key": "k1"}).status_code == 200
+    auth = {"Authorization": f"Bearer {issued}"}
+    olga = signed_in(world.olga)
+    olga.post(f"/requests/{made['id']}/take", data={"csrf_token": token(olga)})
+    status = client.get(f"/api/v1/requests/{made['id']}", headers=auth).get_json()
+    assert status["status"] == "assigned" and status["first_response_at"] is not None
+    assert status["number"] == made["number"] and status["closed_at"] is None
+    assert "Bin" not in str(status)  # nothing the requester wrote
+
+    _row, others = tokens.issue(world.anna, "Help desk")
+    elsewhere = client.get(
+        f"/api/v1/requests/{made['id']}", headers={"Authorization": f"Bearer {others}"}
+    )
+    assert elsewhere.status_code == 404
+    tenants = report(world)  # a QR report: no token sent it
+    assert client.get(f"/api/v1/requests/{tenants.id}", headers=auth).status_code == 404

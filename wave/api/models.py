@@ -26,3 +26,12 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_by: Mapped[User] = relationship()
+
+
+class ApiRequest(db.Model):
+    """A request a token sent: that token may read how it stands (GET /api/v1/requests/<id>)."""
+
+    __tablename__ = "api_requests"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id"), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), index=True)

@@ -2,6 +2,7 @@
 
     POST /api/v1/requests     a new request; a retry with the same Idempotency-Key answers
                               with the request the first one made (200 instead of 201)
+    GET  /api/v1/requests/<id>  how a request this token sent stands
     GET  /api/v1/categories   the categories a request can be filed under
 
 Authorization: Bearer <token>. No session, no CSRF token (nothing here reads a cookie);
@@ -20,13 +21,14 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from wave.api import tokens
+from wave.api.models import ApiRequest
 from wave.extensions import csrf, db, limiter
 from wave.requests import services
 from wave.requests.access import find_tag
 from wave.requests.catalog import active_items
 from wave.requests.forms import ContactMixin, choices
 from wave.requests.labels import PRIORITY
-from wave.requests.models import Category
+from wave.requests.models import Category, ServiceRequest
 from wave.requests.places import parse_place, place_by_value
 from wave.web.forms import WaveForm
 from wave.web.urls import public_base_url
@@ -128,8 +130,31 @@ def create_request():
         priority=form.priority.data or None,
         contact=form.contact(),
         submission_key=f"api{g.api_token.id}:{key}" if key else None,
+        also=_sent_by(g.api_token),
     )
     return jsonify(_described(req)), 201 if created else 200
+
+
+def _sent_by(token):
+    """Notes, with the new request, that this token sent it (it may read it later)."""
+
+    def note(req):
+        db.session.add(ApiRequest(request_id=req.id, token_id=token.id))
+
+    return note
+
+
+@bp.get("/requests/<int:request_id>")
+@token_required
+def request_status(request_id):
+    """How a request this token sent stands (nothing of the requester)."""
+    sent = db.session.get(ApiRequest, request_id)
+    if sent is None or sent.token_id != g.api_token.id:
+        return jsonify(error=_("This token sent no request with this number.")), 404
+    req = db.session.get(ServiceRequest, request_id)
+    moments = ("created_at", "first_response_at", "resolved_at", "closed_at")
+    times = {m: (getattr(req, m).isoformat() if getattr(req, m) else None) for m in moments}
+    return jsonify({**_described(req), **times})
 
 
 @bp.get("/categories")

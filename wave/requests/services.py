@@ -169,9 +169,11 @@ def create_from_api(
     priority: str | None,
     contact: dict,
     submission_key: str | None,
+    also=None,
 ) -> tuple[ServiceRequest, bool]:
     """A request sent by another system through the API (source: api); `via` names that
-    system in the timeline. Commits; publishes."""
+    system in the timeline; `also(request)` runs in the same transaction once the request has
+    its id. Commits; publishes."""
     req = _new_request(
         category=category,
         location=location,
@@ -183,7 +185,8 @@ def create_from_api(
     )
     req.priority = priority or req.priority
     req.submission_key = submission_key
-    return _create_once(req, [], actor=None, via=via)
+    then = (lambda: also(req)) if also else None
+    return _create_once(req, [], actor=None, also=then, via=via)
 
 
 def _create_once(req, photos, actor, also=None, **created) -> tuple[ServiceRequest, bool]:
