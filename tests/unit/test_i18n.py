@@ -257,6 +257,7 @@ MEANINGS = {
     "Reopened": {None: "Открыта повторно", "report": "Повторные открытия"},
     "Search": {None: "Поиск", "button": "Найти"},
     "Reply to the requester": {None: "Ответ заявителю", "button": "Ответить заявителю"},
+    "Name": {None: "Название", "person": "Имя"},
 }
 
 
