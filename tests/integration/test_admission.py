@@ -91,7 +91,7 @@ def test_turns_come_back_after_errors_and_refusals(app, client, world, monkeypat
 class TestRateLimited:
     @pytest.fixture
     def config_overrides(self):
-        return {"WAVE_ACTIVE_TENANT_REQUESTS": 2, "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "1 per minute"}
+        return {"WAVE_ACTIVE_TENANT_REQUESTS": 2, "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "1 per day"}
 
     def test_a_submission_refused_by_its_rate_limit_waits_for_no_turn(self, app, client, world):
         slots = app.extensions[SLOTS]

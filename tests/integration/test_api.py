@@ -17,7 +17,7 @@ from wave.requests.models import RequestEvent, ServiceRequest
 
 @pytest.fixture
 def config_overrides():
-    return {"WAVE_API_LIMIT": "5 per minute"}
+    return {"WAVE_API_LIMIT": "5 per day"}
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def test_submit_limit_is_shared_between_processes(app, world, test_config, redis
     settings = {
         **test_config,
         "RATELIMIT_STORAGE_URI": redis_url,
-        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per minute",
+        "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per day",
     }
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
 

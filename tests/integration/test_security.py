@@ -28,9 +28,13 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-def staff_rules(app):
+def staff_rules(app, *, api: bool = False):
+    """(method, url) of every route that needs someone signed in; with `api`, of those
+    that need an API token instead (/api/v1)."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint == "auth.logout":
+            continue
+        if rule.endpoint.startswith("api.") != api:
             continue
         url = rule.rule
         for arg in rule.arguments:
@@ -51,6 +55,18 @@ def test_every_staff_route_refuses_anonymous_users(app, world):
             assert response.status_code == 302 and "/login" in response.headers["Location"], url
         else:  # refused before anything runs: the CSRF check or the sign-in check
             assert response.status_code in (302, 400), (method, url, response.status_code)
+
+
+def test_every_api_route_refuses_callers_without_a_token(app, world, signed_in):
+    """Also a signed-in admin's browser: the API takes no CSRF token, so a session cookie
+    must never stand in for a bearer token."""
+    rules = list(staff_rules(app, api=True))
+    assert len(rules) >= 3
+    for client in (app.test_client(), signed_in(world.anna)):
+        for method, url in rules:
+            response = client.open(url, method=method, json={})
+            assert response.status_code == 401, (method, url, response.status_code)
+            assert response.headers["WWW-Authenticate"].startswith("Bearer"), url
 
 
 def test_htmx_request_without_session_is_sent_to_login(app, world):
@@ -127,8 +143,8 @@ class TestRateLimits:
     @pytest.fixture
     def config_overrides(self):
         return {
-            "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per minute",
-            "WAVE_SUBMIT_LIMIT_PER_CODE": "5 per minute",
+            "WAVE_SUBMIT_LIMIT_PER_ADDRESS": "3 per day",
+            "WAVE_SUBMIT_LIMIT_PER_CODE": "5 per day",
         }
 
     def _post(self, client, world, code, description, addr):
@@ -171,7 +187,7 @@ def test_other_http_errors_get_a_page_of_ours(client):
 class TestLoginLimit:
     @pytest.fixture
     def config_overrides(self):
-        return {"WAVE_LOGIN_LIMIT": "2 per minute"}
+        return {"WAVE_LOGIN_LIMIT": "2 per day"}
 
     def test_repeated_sign_in_attempts_are_slowed_down(self, client, world):
         page = client.get("/login").get_data(True)
