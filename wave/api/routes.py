@@ -9,7 +9,6 @@ Authorization: Bearer <token>. No session, no CSRF token (nothing here reads a c
 rate-limited per token. Errors are JSON: {"error": why, "fields": {field: [messages]}}.
 """
 
-import hashlib
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
@@ -17,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from wave.api import tokens
@@ -26,7 +25,7 @@ from wave.extensions import csrf, db, limiter
 from wave.requests import services
 from wave.requests.access import find_tag
 from wave.requests.catalog import active_items
-from wave.requests.forms import ContactMixin, choices
+from wave.requests.forms import ContactMixin
 from wave.requests.labels import PRIORITY
 from wave.requests.models import Category, ServiceRequest
 from wave.requests.places import parse_place, place_by_value
@@ -57,7 +56,7 @@ class RequestForm(ContactMixin, WaveForm):
     """A QR code's code: the place it is on."""
     place = StringField(validators=[Length(max=12)])
     """'l<id>' (a location) or 'a<id>' (an asset)."""
-    priority = SelectField(validators=[Optional()], validate_choice=False)
+    priority = StringField(validators=[Optional()])
 
     def validate_category(self, field):
         if field.data not in {item.id for item in active_items()}:
@@ -101,8 +100,7 @@ def _per_token():
 
 
 def _token_key() -> str:
-    presented = request.headers.get("Authorization", "")
-    return "api:" + hashlib.sha256(presented.encode()).hexdigest()[:32]
+    return "api:" + tokens.digest(request.headers.get("Authorization", ""))[:32]
 
 
 @bp.post("/requests")
@@ -114,7 +112,6 @@ def create_request():
         return jsonify(error=_("Send a JSON object.")), 400
     fields = {k: v for k, v in data.items() if type(v) in (str, int)}  # no lists, no booleans
     form = RequestForm(formdata=MultiDict({k: str(v) for k, v in fields.items()}))
-    form.priority.choices = choices(PRIORITY.items())
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > KEY_LENGTH:
         return jsonify(error=_("The Idempotency-Key is too long.")), 400

@@ -46,8 +46,11 @@ def erase_contact(actor, req: ServiceRequest, *, everywhere: bool) -> int:
     erased = [r for r in erased if has_contact(r)]
     # Everywhere: e-mails to the address of no request of hers go too; else her address
     # stays on her other requests, and so do their e-mails.
-    addresses = {r.requester_email.strip().lower() for r in erased if r.requester_email}
-    addresses = addresses if everywhere else set()
+    addresses = (
+        {r.requester_email.strip().lower() for r in erased if r.requester_email}
+        if everywhere
+        else set()
+    )
     for r in erased:
         r.requester_name = r.requester_phone = r.requester_email = None
         record(r, "contact_erased", actor)

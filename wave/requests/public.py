@@ -1,7 +1,6 @@
 """The tenant's side: no account, no JavaScript needed. /q/<code> reports, /t/<token> tracks."""
 
-import unicodedata
-from urllib.parse import quote
+import io
 
 from flask import (
     Blueprint,
@@ -11,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -215,24 +215,16 @@ def send_attachment(attachment, variant):
         if variant == "thumb" and attachment.thumb_key
         else attachment.storage_key
     )
-    response = make_response(storage().read(key))
-    response.headers["Content-Type"] = attachment.content_type
+    document = not attachment.content_type.startswith("image/")
+    response = send_file(
+        io.BytesIO(storage().read(key)),
+        attachment.content_type,
+        # A document is downloaded under its own name, never shown in Wave's page.
+        as_attachment=document,
+        download_name=(attachment.original_name or "document") if document else None,
+        etag=False,
+        conditional=False,
+    )
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    if not attachment.content_type.startswith("image/"):
-        # A document is downloaded, never shown in Wave's page.
-        response.headers.set("Content-Disposition", "attachment", **_file_names(attachment))
     return response
-
-
-def _file_names(attachment) -> dict:
-    """Content-Disposition's names for the file's own name (RFC 6266; as werkzeug's
-    send_file writes them): an ASCII one, and the UTF-8 one where it differs."""
-    name = attachment.original_name or "document"
-    simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    if simple == name:
-        return {"filename": name}
-    return {
-        "filename": simple or "document",
-        "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~"),
-    }

@@ -112,8 +112,6 @@ def _panel_context(req, error=None, field=None, **forms):
         "cancel_form": forms.get("cancel") or CancelForm(formdata=None),
         "message_form": forms.get("message") or MessageForm(formdata=None, client_id=uuid4().hex),
         "names": queries.names_in(events),
-        "photo_form": PhotoForm(formdata=None),
-        "document_form": DocumentForm(formdata=None),
         "reply_form": forms.get("reply") or ReplyForm(formdata=None),
         "assign_form": None,
         "classify_form": None,
@@ -137,10 +135,9 @@ def _files(req) -> dict:
         .options(joinedload(RequestAttachment.attachment))
         .order_by(RequestAttachment.attachment_id)
     ).all()
-    documents = [link for link in links if link.purpose == "document"]
     return {
         "photos": [link for link in links if link.purpose != "document"],
-        "documents": documents,
+        "documents": [link for link in links if link.purpose == "document"],
     }
 
 
