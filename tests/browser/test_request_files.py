@@ -18,12 +18,16 @@ def test_a_picked_pdf_and_photo_appear_in_the_panel(live_server, world, phone):
     olga = phone().new_page()
     sign_in(olga, live_server, "olga")
     olga.goto(f"{live_server}/requests/{req.id}")
+    expect(olga.locator("body")).to_have_attribute("data-socket", "connected", **LIVE)
     olga.evaluate("window.notReloaded = true")
 
-    picker = olga.locator(".add-document input[type=file]")
-    picker.set_input_files(
-        files=[{"name": "Boiler service.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
+    # Her own upload is told back to her page, which then fetches the panel again: wait for
+    # that refresh, or it could replace the panel under the next step's file input.
+    refreshed = f"{live_server}/requests/{req.id}/panel"
+    with olga.expect_response(lambda r: r.url == refreshed, **LIVE):
+        olga.locator(".add-document input[type=file]").set_input_files(
+            files=[{"name": "Boiler service.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        )
     link = olga.locator("#documents a", has_text="Boiler service.pdf")
     expect(link).to_be_visible(**LIVE)
     with olga.expect_download() as download:
