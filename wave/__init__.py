@@ -125,6 +125,7 @@ def _register_blueprints(app):
     from wave.messenger import routes as chat_routes
     from wave.notify import push_routes
     from wave.notify import routes as notify_routes
+    from wave.plans import routes as plan_routes
     from wave.privacy import routes as privacy_routes
     from wave.pwa import routes as pwa_routes
     from wave.reports import routes as report_routes
@@ -138,6 +139,7 @@ def _register_blueprints(app):
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(desk.bp)
+    app.register_blueprint(plan_routes.bp)
     app.register_blueprint(request_chat_routes.bp)
     app.register_blueprint(pwa_routes.bp)
     app.register_blueprint(chat_routes.bp)

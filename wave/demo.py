@@ -1,7 +1,8 @@
 """A realistic demo building, loaded once (running it again adds nothing)."""
 
 import io
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from PIL import Image
@@ -12,6 +13,7 @@ from wave.auth.models import Team, User
 from wave.extensions import db
 from wave.files.images import Photo, read_photo, store_photo
 from wave.messenger import chats
+from wave.plans import services as plans
 from wave.qr.codes import new_code
 from wave.qr.models import Asset, Location, QrTag, Site
 from wave.requests import discussion, from_chat, lifecycle, services
@@ -27,6 +29,7 @@ from wave.timeutil import now, set_clock
 from wave.web.urls import public_base_url
 
 SITE_NAME = "Riverside Business Centre"
+SITE_TIMEZONE = "Europe/Berlin"
 
 CATEGORIES = {
     # group: (team, [(item, priority, requires_photo, response_min, resolution_min)])
@@ -184,6 +187,7 @@ def load_demo() -> bool:
                 db.session.add(Lease(location=room, tenant_org=org))
     _service_levels(site)
     db.session.commit()
+    _plans(users, items, rooms, assets)
     _requests(users, items, rooms, assets)
     _chats(users, teams, items, rooms)
     return True
@@ -226,7 +230,7 @@ def _categories(teams):
 
 
 def _building(groups):
-    site = Site(name=SITE_NAME, address="12 River Street", timezone="Europe/Berlin")
+    site = Site(name=SITE_NAME, address="12 River Street", timezone=SITE_TIMEZONE)
     db.session.add(site)
     rooms = {}
     for floor_name, room_names in FLOORS.items():
@@ -277,6 +281,63 @@ def _service_levels(site):
             SlaPolicy(priority="urgent", response_minutes=10, resolution_minutes=2 * 60),
         ]
     )
+
+
+def _plans(users, items, rooms, assets):
+    """Planned maintenance: the first due in an hour or so, the rest later (the demo's worker
+    makes their requests when the time comes)."""
+    today = now().astimezone(ZoneInfo(SITE_TIMEZONE))
+    soon = (today + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    for title, item, room, asset, every, unit, starts_on, at, text in (
+        (
+            "Change the air filters",
+            "Air conditioner fault",
+            "403 Board room",
+            "AC unit 403",
+            3,
+            "month",
+            soon.date(),
+            soon.time(),
+            "Both filters; write the date on the frame.",
+        ),
+        (
+            "Weekly walk-round",
+            "Socket or wiring check",
+            "Lobby",
+            None,
+            1,
+            "week",
+            today.date() + timedelta(days=1),
+            time(7, 30),
+            "Lights, sockets, exit signs.",
+        ),
+        (
+            "Deep clean of the gym",
+            "Wet cleaning",
+            "406 Gym",
+            None,
+            2,
+            "week",
+            today.date() + timedelta(days=3),
+            time(6, 0),
+            "",
+        ),
+    ):
+        plans.save(
+            None,
+            title=title,
+            description=text,
+            category=items[item],
+            location=rooms[room],
+            asset=assets[asset] if asset else None,
+            priority="normal",
+            every=every,
+            unit=unit,
+            starts_on=starts_on,
+            at=at,
+            actor=users["manager"],
+            moment=now(),
+        )
 
 
 def _requests(users, items, rooms, assets):

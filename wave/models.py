@@ -20,6 +20,7 @@ from wave.notify.models import (  # noqa: F401
     PushSubscription,
     ServerKey,
 )
+from wave.plans.models import Plan  # noqa: F401
 from wave.qr.models import Asset, LabelOffset, LabelPrint, Location, QrTag, Site  # noqa: F401
 from wave.reference import ReferenceVersion  # noqa: F401
 from wave.requests.models import (  # noqa: F401

@@ -9,6 +9,7 @@ from wave.auth.models import Team, User
 from wave.demo import load_demo, tenant_urls
 from wave.extensions import db
 from wave.messenger.models import Message, Thread
+from wave.plans.models import Plan
 from wave.qr.models import Asset, Location, QrTag
 from wave.requests import from_chat
 from wave.requests.models import (
@@ -38,6 +39,9 @@ def test_demo_loads_a_building_once(app, client):
     assert {"admin", "manager", "dispatcher"} <= usernames
     for team in db.session.scalars(select(Team)):
         assert len([u for u in team.members if u.role == "staff"]) >= 2
+    plans = db.session.scalars(select(Plan)).all()
+    assert len(plans) == 3 and all(p.next_at > now() for p in plans)  # made later, by the worker
+    assert min(p.next_at for p in plans) <= now() + timedelta(hours=1)
     statuses = set(db.session.scalars(select(ServiceRequest.status)))
     assert count(ServiceRequest) == 13  # a dozen from tenants and the desk, one from a chat
     assert {"new", "assigned", "in_progress", "on_hold", "done", "closed", "cancelled"} <= statuses

@@ -14,13 +14,18 @@ from wave.extensions import db, socketio
 from wave.files import cleanup
 from wave.jobs import ticks
 from wave.notify import delivery, mail
+from wave.plans import services as plans
 from wave.timeutil import now
 
 
 def tick() -> dict[str, int]:
-    """One round, in the current app context: the SLA ticks, then whatever pushes and e-mails
-    are still waiting (a send that failed or a process that died after commit)."""
+    """One round, in the current app context: planned maintenance due, the SLA ticks, then
+    whatever pushes and e-mails are still waiting (a send that failed or a process that died
+    after commit)."""
+    planned = plans.run_due(now())
     done = ticks.run(now())
+    if planned:
+        done["created:planned"] = planned
     deleted = {
         "deleted:photos": cleanup.delete_unclaimed_photos(now()),
         "deleted:imports": cleanup.delete_old_imports(now()),

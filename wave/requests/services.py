@@ -189,6 +189,37 @@ def create_from_api(
     return _create_once(req, [], actor=None, also=then, via=via)
 
 
+def create_planned(
+    plan: str,
+    *,
+    category: Category,
+    location: Location | None,
+    asset: Asset | None,
+    description: str,
+    priority: str,
+    submission_key: str,
+    also=None,
+) -> tuple[ServiceRequest, bool]:
+    """A request made by the worker from a maintenance plan (source: schedule); `plan` names
+    it in the timeline. `submission_key` names the plan's occurrence: two workers making
+    the same one make one request. `also(request)` runs in the same transaction.
+    Commits; publishes."""
+    req = _new_request(
+        category=category,
+        location=location,
+        asset=asset,
+        source="schedule",
+        description=description,
+        contact={},
+        actor=None,
+        language="en",
+    )
+    req.priority = priority
+    req.submission_key = submission_key
+    then = (lambda: also(req)) if also else None
+    return _create_once(req, [], actor=None, also=then, plan=plan)
+
+
 def _create_once(req, photos, actor, also=None, **created) -> tuple[ServiceRequest, bool]:
     """Store a new request, unless its submission_key is taken: a retry, a double tap, or the
     same post racing in another process. Then the stored request is the answer.
