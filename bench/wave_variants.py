@@ -125,3 +125,85 @@ def no_pre_ping():
 
     options = {**config.DEFAULTS["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     return create_app({"SQLALCHEMY_ENGINE_OPTIONS": options})
+
+
+def least_chat(store=True):
+    """Wave with its chat send (POST /chats/<id>/messages) cut to the least that any stored,
+    authenticated send must do, to see how near the bare broadcast such a send can come:
+
+    - the signed-in user from the session cookie (Flask-Login, as Wave) and Flask-WTF's CSRF
+      check (Wave's global CSRFProtect, untouched);
+    - one statement for the chat's member ids (who may send, who hears), one INSERT of the
+      message (SQLAlchemy Core, RETURNING its id), one COMMIT;
+    - chat-message-posted, with what chat.js needs to draw it, emitted to each member's room;
+    - a one-line fragment as the answer.
+
+    Nothing else of Wave's send: no ORM objects, form classes, resend lookup, mentions,
+    last-message or read-mark updates, template. Everything but the send is Wave's own
+    (sign-in, sockets, rooms), so chat_bench.py measures it like Wave.
+
+    store=False: not even that — the member ids are read once per chat and kept, nothing is
+    stored (the message id is a counter): what sign-in and the CSRF check alone cost."""
+    import itertools
+    import os
+    from datetime import UTC, datetime
+
+    from flask import abort, request
+    from flask_login import current_user
+    from markupsafe import escape
+    from sqlalchemy import insert, select
+
+    from wave.extensions import db, socketio
+    from wave.messenger.models import Message, ThreadMember
+    from wave.realtime import user_room
+
+    app = create_app()
+    known: dict[int, list[int]] = {}
+    ids = itertools.count(os.getpid() * 10_000_000)
+
+    def post_message(thread_id):
+        if not current_user.is_authenticated:
+            abort(401)
+        body, client_id = request.form.get("body", "").strip(), request.form.get("client_id")
+        if not body or len(body) > 4000 or not client_id:
+            return "check the form", 422
+        members = known.get(thread_id) if not store else None
+        if members is None:
+            members = db.session.scalars(
+                select(ThreadMember.user_id).where(ThreadMember.thread_id == thread_id)
+            ).all()
+            known[thread_id] = members
+        if current_user.id not in members:
+            abort(403)
+        at = datetime.now(UTC)
+        if not store:
+            message_id = next(ids)
+        else:
+            message_id = db.session.execute(
+                insert(Message)
+                .values(
+                    thread_id=thread_id,
+                    author_id=current_user.id,
+                    kind="text",
+                    body=body,
+                    client_id=client_id,
+                    created_at=at,
+                )
+                .returning(Message.id)
+            ).scalar_one()
+            db.session.commit()
+        event = {
+            "thread_id": thread_id,
+            "message_id": message_id,
+            "author_id": current_user.id,
+            "text": {"author": current_user.display_name, "body": body, "at": at.isoformat()},
+        }
+        socketio.emit("chat-message-posted", event, to=[user_room(m) for m in members])
+        return (
+            f'<li id="message-{message_id}" class="message"><p>{escape(body)}</p></li>',
+            200,
+            {"Vary": "HX-Request"},
+        )
+
+    app.view_functions["chats.post_message"] = post_message
+    return app
