@@ -312,3 +312,20 @@ def test_a_second_make_of_the_same_occurrence_answers_with_the_first(world):
     db.session.commit()
     assert services.make_request(row, moment) is False
     assert len(planned()) == 1
+
+
+@pytest.mark.parametrize("archived", ["room", "site", "printer", "trash"])
+def test_a_plan_whose_place_or_category_is_archived_pauses_instead(world, mark, archived):
+    row = plan(world, asset=world.printer, location=None)
+    getattr(world, archived).archived_at = berlin(2026, 11, 1, 13, 0)
+    db.session.commit()
+    assert services.run_due(berlin(2026, 11, 2, 7, 0)) == 0
+    assert planned() == []
+    db.session.refresh(row)
+    assert row.paused_at == berlin(2026, 11, 2, 7, 0) and row.next_at is None
+    assert "place or category archived" in mark.get("/plans").get_data(True)
+    response = post(mark, f"/plans/{row.id}/resume")
+    assert response.status_code == 303
+    assert "change the plan first" in mark.get("/plans").get_data(True)
+    db.session.refresh(row)
+    assert row.paused_at is not None

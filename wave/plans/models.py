@@ -55,6 +55,12 @@ class Plan(db.Model):
         return Schedule(self.starts_on, self.every, self.unit, self.at, self.location.site.timezone)
 
     @property
+    def in_use(self) -> bool:
+        """Whether its category and place (room, site, equipment) are all still in use."""
+        named = (self.category, self.location, self.location.site, self.asset)
+        return all(thing is None or thing.archived_at is None for thing in named)
+
+    @property
     def place_value(self) -> str:
         """The place picker's value for this plan's place."""
         return f"a{self.asset_id}" if self.asset_id else f"l{self.location_id}"

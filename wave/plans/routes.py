@@ -117,8 +117,12 @@ def pause(plan_id):
 @bp.post("/<int:plan_id>/resume")
 @planner
 def resume(plan_id):
-    services.resume(access_plan(plan_id), now())
-    flash(_("Plan resumed."))
+    try:
+        services.resume(access_plan(plan_id), now())
+    except RegistryError as exc:
+        flash(str(exc))
+    else:
+        flash(_("Plan resumed."))
     return redirect(url_for("plans.index", _anchor=f"plan-{plan_id}"), 303)
 
 

@@ -94,7 +94,10 @@ def pause(plan: Plan, moment: datetime) -> None:
 
 def resume(plan: Plan, moment: datetime) -> None:
     """The plan makes requests again, from its next occurrence after `moment` (those missed
-    while paused are not made). Commits."""
+    while paused are not made). Commits. Raises RegistryError if its place or category has
+    been archived since."""
+    if not plan.in_use:
+        raise RegistryError(_("Its place or category is no longer in use: change the plan first."))
     if plan.paused_at is not None:
         plan.paused_at = None
         _from(plan, moment)
@@ -119,8 +122,12 @@ def run_due(moment: datetime) -> int:
     made = 0
     for plan_id in db.session.scalars(due).all():
         plan = db.session.get(Plan, plan_id)
-        if plan is not None and plan.next_at is not None and plan.next_at <= moment:
+        if plan is None or plan.next_at is None or plan.next_at > moment:
+            continue  # another worker got there first
+        if plan.in_use:
             made += make_request(plan, moment)
+        else:  # its room, site, equipment or category was archived: no work there now
+            pause(plan, moment)
     return made
 
 
