@@ -258,7 +258,7 @@ def test_a_worker_that_was_down_makes_only_the_latest_missed_occurrence(world):
     assert services.run_due(berlin(2026, 12, 2, 12, 0)) == 1  # five Mondays later
     [req] = planned()
     assert req.created_at  # made now, for the Monday of 30 November
-    assert req.submission_key == f"plan:{row.id}:4"
+    assert req.submission_key == f"plan:{row.id}:20261130T0600Z"  # 07:00 in Berlin
     db.session.refresh(row)
     assert row.next_at == berlin(2026, 12, 7, 7, 0)
     assert services.run_due(berlin(2026, 12, 6, 12, 0)) == 0
@@ -312,6 +312,21 @@ def test_a_second_make_of_the_same_occurrence_answers_with_the_first(world):
     db.session.commit()
     assert services.make_request(row, moment) is False
     assert len(planned()) == 1
+    db.session.refresh(row)
+    assert (row.next_n, row.next_at) == (1, berlin(2026, 11, 9, 7, 0))  # not stuck on it
+
+
+def test_a_changed_schedule_makes_its_own_requests(world, mark, frozen):
+    row = plan(world)  # weekly, Mondays 07:00, from 2 November: occurrence 0 made
+    assert services.run_due(berlin(2026, 11, 2, 7, 0)) == 1
+    frozen.at(berlin(2026, 11, 2, 12, 0))
+    daily = form(world, title="Walk-round", every="1", unit="day", starts_on="2026-11-03")
+    assert post(mark, f"/plans/{row.id}", **daily).status_code == 303
+    db.session.refresh(row)
+    assert row.next_n == 0  # numbered anew from the new first date
+    assert services.run_due(berlin(2026, 11, 3, 8, 0)) == 1
+    assert services.run_due(berlin(2026, 11, 4, 8, 0)) == 1
+    assert len(planned()) == 3
 
 
 @pytest.mark.parametrize("archived", ["room", "site", "printer", "trash"])

@@ -9,7 +9,7 @@ latest one is made, the earlier ones are skipped (a monthly check does not come 
 requests after a quarter's outage).
 """
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -137,12 +137,13 @@ def make_request(plan: Plan, moment: datetime) -> bool:
     n = plan.schedule.last_until(moment, since=plan.next_n)
     if n is None:
         return False
-    plan_id = plan.id
+    plan_id, due = plan.id, plan.schedule.at_n(n)
 
-    def move_on(req):
+    def move_on(req=None):
         plan.next_n = n + 1
         plan.next_at = plan.schedule.at_n(n + 1)
-        plan.last_request_id = req.id
+        if req is not None:
+            plan.last_request_id = req.id
 
     _req, created = requests.create_planned(
         plan.title,
@@ -151,12 +152,23 @@ def make_request(plan: Plan, moment: datetime) -> bool:
         asset=plan.asset,
         description=_description(plan),
         priority=plan.priority,
-        submission_key=f"plan:{plan_id}:{n}",
+        submission_key=occurrence_key(plan_id, due),
         also=move_on,
     )
-    if not created:  # the other worker has moved the plan on; read what it stored
-        db.session.expire_all()
+    if not created:
+        # Made already: by another worker, which has moved the plan on — or, should the
+        # schedule have come back to a moment it had before, long ago: then move on here.
+        plan = db.session.get(Plan, plan_id, populate_existing=True)
+        if plan is not None and plan.next_n <= n and plan.paused_at is None:
+            move_on()
+            db.session.commit()
     return created
+
+
+def occurrence_key(plan_id: int, due: datetime) -> str:
+    """The submission key of a plan's request for the occurrence due at `due`: by its moment,
+    not its number, which starts again at 0 when the schedule is changed."""
+    return f"plan:{plan_id}:{due.astimezone(UTC):%Y%m%dT%H%MZ}"
 
 
 def _description(plan: Plan) -> str:
