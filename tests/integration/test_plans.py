@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import token
 from wave.extensions import db
 from wave.jobs import worker
+from wave.notify.models import Notification
 from wave.plans import services
 from wave.plans.models import Plan
 from wave.requests.models import RequestEvent, ServiceRequest
@@ -250,6 +251,10 @@ def test_the_request_page_says_which_plan_made_it(world, frozen, signed_in):
     [req] = planned()
     html = signed_in(world.sam).get(f"/requests/{req.id}").get_data(True)
     assert "planned: Fire extinguishers" in html
+    assert "/plans/" not in html  # staff do not keep plans
+    html = signed_in(world.mark).get(f"/requests/{req.id}").get_data(True)
+    row = db.session.scalar(select(Plan))
+    assert f'<a href="/plans/{row.id}">planned: Fire extinguishers</a>' in html
     assert "Schedule" in html or "Planned" in html
 
 
@@ -344,3 +349,44 @@ def test_a_plan_whose_place_or_category_is_archived_pauses_instead(world, mark, 
     assert "change the plan first" in mark.get("/plans").get_data(True)
     db.session.refresh(row)
     assert row.paused_at is not None
+
+
+def test_a_plan_may_give_its_work_to_someone(world, mark, frozen):
+    frozen.at(berlin(2026, 11, 20, 12, 0))
+    response = post(mark, "/plans/new", **form(world, assignee=str(world.sam.id)))
+    assert response.status_code == 303
+    row = db.session.scalar(select(Plan))
+    assert row.assignee_id == world.sam.id
+    assert "→ Sam" in mark.get("/plans").get_data(True)
+    assert f'<option selected value="{world.sam.id}">' in mark.get(f"/plans/{row.id}").get_data(
+        True
+    )
+    assert services.run_due(berlin(2026, 12, 1, 8, 0)) == 1
+    [req] = planned()
+    assert (req.assignee_id, req.status) == (world.sam.id, "assigned")
+    assert req.first_response_at == req.created_at
+    assigned = db.session.scalar(
+        select(RequestEvent).where(
+            RequestEvent.request_id == req.id, RequestEvent.kind == "assigned"
+        )
+    )
+    assert assigned.data["assignee_id"] == world.sam.id and assigned.actor_id is None
+    told = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "assigned")
+    ).all()
+    assert told == [world.sam.id]
+
+
+def test_work_of_someone_who_left_goes_to_the_team(world):
+    plan(world, assignee=world.sam)
+    world.sam.archived_at = berlin(2026, 11, 1, 13, 0)
+    db.session.commit()
+    assert services.run_due(berlin(2026, 11, 2, 7, 0)) == 1
+    [req] = planned()
+    assert (req.assignee_id, req.status) == (None, "new")
+
+
+def test_an_unknown_assignee_is_refused(world, mark):
+    response = post(mark, "/plans/new", **form(world, assignee="999999"))
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 0

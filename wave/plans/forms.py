@@ -1,7 +1,15 @@
 """The plan form: what to do, where, and how often."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from wave.plans.recurrence import MAX_EVERY
@@ -26,6 +34,7 @@ class PlanForm(PlaceMixin, WaveForm):
         validators=[DataRequired(message=_l("Choose a category."))],
     )
     priority = SelectField(_l("Priority"), choices=choices(PRIORITY.items()), default="normal")
+    assignee = SelectField(_l("Assign to"), coerce=int, default=0)
     every = IntegerField(
         _l("Every"),
         default=1,
@@ -43,6 +52,8 @@ class PlanForm(PlaceMixin, WaveForm):
         validators=[InputRequired(message=_l("Choose a time, e.g. 08:00."))],
     )
 
-    def __init__(self, items, *args, also=None, **kwargs):
+    def __init__(self, items, people, *args, also=None, **kwargs):
+        """`items`: the catalogue's items; `people`: (id, name) of who may be given the work."""
         super().__init__(*args, **kwargs)
         self.category.choices = category_choices(items, also)[1:]  # no "any category"
+        self.assignee.choices = [SelectChoice(0, _l("Anyone in the team")), *choices(people)]

@@ -28,6 +28,8 @@ class Plan(db.Model):
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"))
     priority: Mapped[str] = mapped_column(String(16), default="normal")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Who each request goes to; None: anyone in the category's team."""
     every: Mapped[int]
     unit: Mapped[str] = mapped_column(String(8))
     """'day', 'week' or 'month' (recurrence.UNITS)."""
@@ -48,7 +50,8 @@ class Plan(db.Model):
     location: Mapped[Location] = relationship()
     asset: Mapped[Asset | None] = relationship()
     last_request: Mapped[ServiceRequest | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
 
     @property
     def schedule(self) -> Schedule:

@@ -4,8 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from wave.auth.access import roles_required
+from wave.auth.models import User
 from wave.auth.services import RegistryError
 from wave.extensions import db
 from wave.plans import services
@@ -48,7 +50,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @planner
 def new():
-    form = PlanForm(active_items())
+    form = PlanForm(active_items(), _people())
     return _edit(None, form)
 
 
@@ -56,8 +58,18 @@ def new():
 @planner
 def edit(plan_id):
     plan = access_plan(plan_id)
-    form = PlanForm(active_items(), also=plan.category, data=_data(plan))
+    form = PlanForm(active_items(), _people(plan.assignee), also=plan.category, data=_data(plan))
     return _edit(plan, form)
+
+
+def _people(also: User | None = None) -> list[tuple[int, str]]:
+    """Who a plan's work may go to: everyone working here, by name (and the plan's own
+    assignee, should they have left since)."""
+    query = select(User.id, User.display_name).where(User.archived_at.is_(None))
+    people = list(db.session.execute(query.order_by(User.display_name)))
+    if also is not None and also.archived_at is not None:
+        people.append((also.id, also.display_name))
+    return [tuple(row) for row in people]
 
 
 def _data(plan: Plan) -> dict:
@@ -66,6 +78,7 @@ def _data(plan: Plan) -> dict:
     return {
         **{name: getattr(plan, name) for name in names},
         "category": plan.category_id,
+        "assignee": plan.assignee_id or 0,
         "place": plan.place_value,
     }
 
@@ -86,6 +99,7 @@ def _edit(plan: Plan | None, form: PlanForm):
                 location=location,
                 asset=asset,
                 priority=form.priority.data,
+                assignee=db.session.get(User, form.assignee.data) if form.assignee.data else None,
                 every=form.every.data,
                 unit=form.unit.data,
                 starts_on=form.starts_on.data,

@@ -35,6 +35,7 @@ def plans() -> list[Plan]:
         joinedload(Plan.location).joinedload(Location.site),
         joinedload(Plan.asset),
         joinedload(Plan.last_request),
+        joinedload(Plan.assignee),
     )
     rows = db.session.scalars(query).unique().all()
     return sorted(rows, key=lambda p: (p.next_at is None, p.next_at or p.created_at, p.title))
@@ -49,6 +50,7 @@ def save(
     location: Location | None,
     asset: Asset | None,
     priority: str,
+    assignee: User | None = None,
     every: int,
     unit: str,
     starts_on: date,
@@ -77,6 +79,7 @@ def save(
     changed = schedule != (plan.starts_on, plan.every, plan.unit, plan.at, plan.location_id)
     plan.title, plan.description, plan.priority = title, description.strip(), priority
     plan.category, plan.location, plan.asset = category, location, asset
+    plan.assignee = assignee
     plan.starts_on, plan.every, plan.unit, plan.at = starts_on, every, unit, at
     if changed and plan.paused_at is None:
         _from(plan, moment)
@@ -147,11 +150,13 @@ def make_request(plan: Plan, moment: datetime) -> bool:
 
     _req, created = requests.create_planned(
         plan.title,
+        plan_id,
         category=plan.category,
         location=plan.location,
         asset=plan.asset,
         description=_description(plan),
         priority=plan.priority,
+        assignee=plan.assignee,
         submission_key=occurrence_key(plan_id, due),
         also=move_on,
     )

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from wave.auth.models import User
 from wave.extensions import commit_keeping_loaded, db
 from wave.files.images import Photo, store_photo
 from wave.files.models import Attachment
@@ -191,6 +192,7 @@ def create_from_api(
 
 def create_planned(
     plan: str,
+    plan_id: int,
     *,
     category: Category,
     location: Location | None,
@@ -198,12 +200,14 @@ def create_planned(
     description: str,
     priority: str,
     submission_key: str,
+    assignee: User | None = None,
     also=None,
 ) -> tuple[ServiceRequest, bool]:
     """A request made by the worker from a maintenance plan (source: schedule); `plan` names
-    it in the timeline. `submission_key` names the plan's occurrence: two workers making
-    the same one make one request. `also(request)` runs in the same transaction.
-    Commits; publishes."""
+    it in the timeline (`plan_id` links it for managers). `submission_key` names the plan's
+    occurrence: two workers making the same one make one request. Given to `assignee` if
+    they still work here, else to anyone in the category's team. `also(request)` runs in the
+    same transaction. Commits; publishes."""
     req = _new_request(
         category=category,
         location=location,
@@ -216,8 +220,26 @@ def create_planned(
     )
     req.priority = priority
     req.submission_key = submission_key
-    then = (lambda: also(req)) if also else None
-    return _create_once(req, [], actor=None, also=then, plan=plan)
+    given = assignee is not None and assignee.is_active
+    if given:
+        req.assignee_id, req.status, req.first_response_at = assignee.id, "assigned", req.created_at
+
+    def then():
+        if given:
+            record(
+                req,
+                "assigned",
+                None,
+                from_status="new",
+                to_status="assigned",
+                public=True,
+                assignee_id=req.assignee_id,
+            )
+            notices.tell(req, "assigned")
+        if also is not None:
+            also(req)
+
+    return _create_once(req, [], actor=None, also=then, plan=plan, plan_id=plan_id)
 
 
 def _create_once(req, photos, actor, also=None, **created) -> tuple[ServiceRequest, bool]:
