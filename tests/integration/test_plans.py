@@ -111,6 +111,7 @@ def test_a_plan_on_equipment_is_made_at_its_room(world, mark, frozen):
         ({"title": " "}, "title", "Give the plan a name."),
         ({"place": ""}, "place", "Choose the place."),
         ({"place": "l999999"}, "place", "This place is not in use."),
+        ({"category": "0"}, "category", "Choose a category."),
         ({"category": "999999"}, "category", "Not a valid choice"),
         ({"every": "0"}, "every", "Use a whole number from 1 to 366."),
         ({"every": "many"}, "every", "Use a whole number from 1 to 366."),
