@@ -63,7 +63,7 @@ def test_chat_list_shows_team_and_group_chats_newest_first_with_unread(world, gr
     fragment = olga.get("/chats/list", headers=HX).get_data(True)
     assert fragment.startswith('<ul id="chat-list"')
     assert fragment.index(f'id="chat-{team.id}"') < fragment.index(f'id="chat-{group.id}"')
-    assert olga.get("/chats/unread").get_json() == {
+    assert olga.get("/chats/unread?chats=1").get_json() == {
         "total": 2,
         "chats": {str(group.id): 1, str(team.id): 1},
     }
@@ -387,12 +387,12 @@ def test_read_marks_unread_counts_and_receipts(world, group, as_user):
     first, _ = chats.send(group, world.olga, "One")
     second, _ = chats.send(group, world.olga, "Two")
     sam, headers = as_user(world.sam)
-    assert sam.get("/chats/unread").get_json()["chats"] == {str(group.id): 2}
+    assert sam.get("/chats/unread?chats=1").get_json()["chats"] == {str(group.id): 2}
     page = sam.get(f"/chats/{group.id}").get_data(True)
     assert page.index('id="unread-divider"') < page.index(f'id="message-{first.id}"')
     marked = sam.post(f"/chats/{group.id}/read", data={"message_id": first.id}, headers=headers)
     assert marked.get_json() == {"total": 1}  # the badge after it, so chat.js need not ask
-    assert sam.get("/chats/unread").get_json()["chats"] == {str(group.id): 1}
+    assert sam.get("/chats/unread?chats=1").get_json()["chats"] == {str(group.id): 1}
     assert [u.username for u in services.readers(first)] == ["sam"]
     assert services.readers(second) == []
     olga, _ = as_user(world.olga)
@@ -404,7 +404,7 @@ def test_read_marks_unread_counts_and_receipts(world, group, as_user):
     sam.post(f"/chats/{group.id}/read", data={"message_id": first.id}, headers=headers)
     db.session.expire_all()
     assert services.member(group, world.sam).last_read_id == second.id
-    assert sam.get("/chats/unread").get_json() == {"total": 0, "chats": {}}
+    assert sam.get("/chats/unread?chats=1").get_json() == {"total": 0, "chats": {}}
     assert (
         sam.post(f"/chats/{group.id}/read", data={"message_id": "x"}, headers=headers).status_code
         == 422
@@ -416,7 +416,7 @@ def test_a_muted_chat_keeps_its_count_but_leaves_the_badge(world, group, as_user
     sam, headers = as_user(world.sam)
     html = sam.post(f"/chats/{group.id}/mute", data={"muted": "1"}, headers=headers).get_data(True)
     assert html.startswith('<div id="chat-info"') and ">Unmute<" in html
-    assert sam.get("/chats/unread").get_json() == {"total": 0, "chats": {str(group.id): 1}}
+    assert sam.get("/chats/unread?chats=1").get_json() == {"total": 0, "chats": {str(group.id): 1}}
     assert "is-muted" in sam.get("/chats/list").get_data(True)
     sam.post(f"/chats/{group.id}/mute", data={"muted": "0"}, headers=headers)
     assert sam.get("/chats/unread").get_json()["total"] == 1
@@ -449,7 +449,7 @@ def test_someone_added_sees_the_whole_history(world, group, as_user):
     ).get_data(True)
     assert "Tom Berg" in html and "3 members" in html
     assert "Before Tom came" in tom.get(f"/chats/{group.id}").get_data(True)
-    assert tom.get("/chats/unread").get_json()["chats"] == {str(group.id): 1}
+    assert tom.get("/chats/unread?chats=1").get_json()["chats"] == {str(group.id): 1}
     nobody = olga.post(f"/chats/{group.id}/members", data={"people": []}, headers=olga_headers)
     assert nobody.status_code == 422
 
@@ -590,3 +590,12 @@ def test_the_badge_counts_a_team_chat_never_opened(world, as_user):
     assert 'class="chat-badge">1<' in olga.get("/inbox").get_data(True)
     tom, _ = as_user(world.tom)
     assert 'class="chat-badge" hidden>0<' in tom.get("/inbox").get_data(True)
+
+
+def test_the_badge_costs_one_query_besides_sign_in(world, group, as_user, queries):
+    """Every open page asks for the badge when a message comes into a chat it does not show:
+    in a big chat that is one request per member per message."""
+    chats.send(group, world.olga, "One")
+    sam, _ = as_user(world.sam)
+    assert sam.get("/chats/unread").get_json() == {"total": 1}
+    assert queries(sam, "/chats/unread") == queries(sam, "/chats/unread?chats=1") - 1
