@@ -25,11 +25,19 @@
   const csrf = () => JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
   const visible = () => document.visibilityState === "visible";
 
-  function debounce(fn, ms) {
+  // fn once calls stop for `ms`; with `most`, also while they go on, at least every `most` ms
+  // (a chat busier than one message per `ms` would otherwise never refresh the badge).
+  function debounce(fn, ms, most) {
     let timer = null;
+    let since = 0;
     return function () {
       clearTimeout(timer);
-      timer = setTimeout(fn, ms);
+      since = since || Date.now();
+      const wait = most ? Math.max(0, Math.min(ms, since + most - Date.now())) : ms;
+      timer = setTimeout(function () {
+        since = 0;
+        fn();
+      }, wait);
     };
   }
 
@@ -63,8 +71,8 @@
       .then((r) => (r.ok ? r.json() : null))
       .then((data) => data && showBadge(data.total))
       .catch(() => {});
-  }, 250);
-  const refreshList = debounce(() => htmx.trigger(body, "wave:chats"), 250);
+  }, 250, 2000);
+  const refreshList = debounce(() => htmx.trigger(body, "wave:chats"), 250, 2000);
   // The list comes in pages: a live refresh asks for every row down to the last one shown,
   // so that the pages opened with "Show more" stay open.
   document.addEventListener("htmx:configRequest", function (evt) {
