@@ -19,12 +19,11 @@ from wave.timeutil import now
 
 
 def tick() -> dict[str, int]:
-    """One round, in the current app context: planned maintenance due, the SLA ticks, then
+    """One round, in the current app context: the SLA ticks, planned maintenance due, then
     whatever pushes and e-mails are still waiting (a send that failed or a process that died
     after commit)."""
-    planned = plans.run_due(now())
     done = ticks.run(now())
-    if planned:
+    if planned := plans.run_due(now()):
         done["created:planned"] = planned
     deleted = {
         "deleted:photos": cleanup.delete_unclaimed_photos(now()),
