@@ -288,12 +288,13 @@ def _plans(users, items, rooms, assets):
     makes their requests when the time comes)."""
     today = now().astimezone(ZoneInfo(SITE_TIMEZONE))
     soon = (today + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    for title, item, room, asset, every, unit, starts_on, at, text in (
+    for title, item, room, asset, who, every, unit, starts_on, at, text in (
         (
             "Change the air filters",
             "Air conditioner fault",
             "403 Board room",
             "AC unit 403",
+            "ivan",
             3,
             "month",
             soon.date(),
@@ -304,6 +305,7 @@ def _plans(users, items, rooms, assets):
             "Weekly walk-round",
             "Socket or wiring check",
             "Lobby",
+            None,
             None,
             1,
             "week",
@@ -316,6 +318,7 @@ def _plans(users, items, rooms, assets):
             "Wet cleaning",
             "406 Gym",
             None,
+            "olga",
             2,
             "week",
             today.date() + timedelta(days=3),
@@ -331,6 +334,7 @@ def _plans(users, items, rooms, assets):
             location=rooms[room],
             asset=assets[asset] if asset else None,
             priority="normal",
+            assignee=users[who] if who else None,
             every=every,
             unit=unit,
             starts_on=starts_on,

@@ -42,6 +42,7 @@ def test_demo_loads_a_building_once(app, client):
     plans = db.session.scalars(select(Plan)).all()
     assert len(plans) == 3 and all(p.next_at > now() for p in plans)  # made later, by the worker
     assert min(p.next_at for p in plans) <= now() + timedelta(hours=1)
+    assert sorted(p.assignee.username for p in plans if p.assignee) == ["ivan", "olga"]
     statuses = set(db.session.scalars(select(ServiceRequest.status)))
     assert count(ServiceRequest) == 13  # a dozen from tenants and the desk, one from a chat
     assert {"new", "assigned", "in_progress", "on_hold", "done", "closed", "cancelled"} <= statuses
