@@ -33,11 +33,6 @@ def _team(team_id: int) -> Team | None:
     return db.session.get(Team, team_id) if team_id else None
 
 
-def _field_error(form, exc: RegistryError):
-    field = getattr(form, exc.field or "", None)
-    (field.errors if field is not None else form.form_errors).append(str(exc))
-
-
 # ------------------------------------------------------------------------ categories
 @bp.get("/categories")
 @registry_reader
@@ -60,7 +55,7 @@ def new_group():
                 name=form.name.data, default_team=_team(form.default_team.data)
             )
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Group %(name)s added.", name=group.name))
             return redirect(url_for("catalog.categories", _anchor=f"cat-{group.id}"), 303)
@@ -82,7 +77,7 @@ def new_item():
                 db.session.get(Category, form.group.data), **form.item_fields(_team)
             )
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("%(name)s added.", name=item.label))
             return redirect(url_for("catalog.categories", _anchor=f"cat-{item.id}"), 303)
@@ -111,7 +106,7 @@ def save_category(category_id):
                 group = db.session.get(Category, form.group.data)
                 services.update_item(category, group, **form.item_fields(_team))
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Saved."))
             return redirect(url_for("catalog.categories", _anchor=f"cat-{category.id}"), 303)
@@ -195,7 +190,7 @@ def create_tenant():
         try:
             org = services.create_tenant(name=form.name.data, sla_class=form.sla_class.data)
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("%(name)s added.", name=org.name))
             return redirect(url_for("catalog.tenants"), 303)
@@ -229,7 +224,7 @@ def save_tenant(tenant_id):
         try:
             services.update_tenant(org, name=form.name.data, sla_class=form.sla_class.data)
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Saved."))
             return redirect(url_for("catalog.tenant", tenant_id=org.id), 303)

@@ -65,7 +65,7 @@ def new_user():
                 teams=_chosen_teams(form),
             )
         except services.RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             return _link_page(user, link, created=True)
     status = 422 if form.errors else 200
@@ -97,7 +97,7 @@ def save_user(user_id):
                 teams=_chosen_teams(form),
             )
         except services.RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Saved."))
             return redirect(url_for("people.user", user_id=person.id), 303)
@@ -169,11 +169,6 @@ def _chosen_teams(form) -> list[Team]:
     return [t for t in active_teams() if t.id in ids]
 
 
-def _field_error(form, exc):
-    field = getattr(form, exc.field or "", None)
-    (field.errors if field is not None else form.form_errors).append(str(exc))
-
-
 # ------------------------------------------------------------------------------- teams
 @bp.get("/teams")
 @registry_reader
@@ -189,7 +184,7 @@ def create_team():
         try:
             team = services.create_team(form.name.data)
         except services.RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             return redirect(url_for("people.team", team_id=team.id), 303)
     return _teams_page(form, 422)
@@ -219,7 +214,7 @@ def rename_team(team_id):
         try:
             services.rename_team(team, form.name.data)
         except services.RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Saved."))
             return redirect(url_for("people.team", team_id=team.id), 303)

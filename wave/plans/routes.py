@@ -108,7 +108,7 @@ def _edit(plan: Plan | None, form: PlanForm):
                 moment=now(),
             )
         except RegistryError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+            form.show_refusal(exc)
         else:
             flash(_("Plan saved."))
             return redirect(url_for("plans.index", _anchor=f"plan-{plan.id}"), 303)

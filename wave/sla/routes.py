@@ -57,11 +57,6 @@ def _team(team_id: int) -> Team | None:
     return db.session.get(Team, team_id) if team_id else None
 
 
-def _field_error(form, exc: RegistryError):
-    field = getattr(form, exc.field or "", None)
-    (field.errors if field is not None else form.form_errors).append(str(exc))
-
-
 # --------------------------------------------------------------------------- policies
 @bp.get("/policies")
 @sla_editor
@@ -77,7 +72,7 @@ def add_policy():
         try:
             policy = services.save_policy(None, **form.policy_fields(_category))
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Row added."))
             return redirect(url_for("sla.policies", _anchor=f"policy-{policy.id}"), 303)
@@ -110,7 +105,7 @@ def save_policy(policy_id):
         try:
             services.save_policy(row, **form.policy_fields(_category))
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Saved."))
             return redirect(url_for("sla.policies", _anchor=f"policy-{row.id}"), 303)
@@ -180,7 +175,7 @@ def save_hours(site_id):
         try:
             services.set_hours(site, form.hours_text())
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Saved."))
             return redirect(url_for("sla.calendar", site_id=site.id), 303)
@@ -196,7 +191,7 @@ def add_holiday(site_id):
         try:
             services.add_holiday(site, form.day.data, form.name.data or "")
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Holiday added."))
             return redirect(url_for("sla.calendar", site_id=site.id, _anchor="holidays"), 303)
@@ -243,7 +238,7 @@ def add_rule():
         try:
             rule = services.save_rule(None, **form.rule_fields(_team, _category))
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Rule added."))
             return redirect(url_for("sla.rules", _anchor=f"rule-{rule.id}"), 303)
@@ -268,7 +263,7 @@ def save_rule(rule_id):
         try:
             services.save_rule(row, **form.rule_fields(_team, _category))
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Saved."))
             return redirect(url_for("sla.rules", _anchor=f"rule-{row.id}"), 303)
@@ -291,7 +286,7 @@ def save_autoclose():
         try:
             services.set_autoclose_days(form.days.data)
         except RegistryError as exc:
-            _field_error(form, exc)
+            form.show_refusal(exc)
         else:
             flash(_("Saved."))
             return redirect(url_for("sla.rules", _anchor="autoclose"), 303)

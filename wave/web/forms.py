@@ -18,3 +18,9 @@ class WaveForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return _wtforms_translations(str(get_locale()))
+
+    def show_refusal(self, refusal) -> None:
+        """Shows why a change was refused (an exception whose `field` names a field, such as
+        RegistryError) at that field, or above the form when it names none of its fields."""
+        field = getattr(self, refusal.field or "", None)
+        (field.errors if field is not None else self.form_errors).append(str(refusal))
