@@ -55,5 +55,5 @@ class PlanForm(PlaceMixin, WaveForm):
     def __init__(self, items, people, *args, also=None, **kwargs):
         """`items`: the catalogue's items; `people`: (id, name) of who may be given the work."""
         super().__init__(*args, **kwargs)
-        self.category.choices = [SelectChoice(0, _l("Choose…")), *category_choices(items, also)[1:]]
+        self.category.choices = category_choices(items, also, first=_l("Choose…"))
         self.assignee.choices = [SelectChoice(0, _l("Anyone in the team")), *choices(people)]

@@ -40,10 +40,13 @@ RULE_KIND = {
 """Each rule kind's name and what it does, in plain words."""
 
 
-def category_choices(items, also=None) -> list[SelectChoice]:
-    """'Any category', then the catalogue's items under their groups; `also` is a row's own
-    category, still offered when it was archived since."""
-    options = [SelectChoice(0, _l("Any category"))]
+ANY_CATEGORY = _l("Any category")
+
+
+def category_choices(items, also=None, first=ANY_CATEGORY) -> list[SelectChoice]:
+    """`first` (value 0; None: none), then the catalogue's items under their groups; `also`
+    is a row's own category, still offered when it was archived since."""
+    options = [SelectChoice(0, first)] if first is not None else []
     options += [SelectChoice(c.id, c.name, optgroup=c.group) for c in items]
     if also is not None and all(o.value != also.id for o in options):
         group = also.parent.name if also.parent else ""

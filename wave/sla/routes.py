@@ -128,7 +128,7 @@ def _categories(row=None):
 def _check() -> dict:
     """The checker's form (from the query string) and, when it is filled in, its answer."""
     items = active_items()
-    form = CheckForm(request.args, categories=category_choices(items)[1:], prefix="check")
+    form = CheckForm(request.args, categories=category_choices(items, first=None), prefix="check")
     if not form.category.data and items:
         form.category.data = items[0].id
     category = _category(form.category.data)
