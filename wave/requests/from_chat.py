@@ -160,7 +160,7 @@ def create_from_message(
     req.source_message_id = message.id
     req.submission_key = _key(message)
     if assignee_id is not None:
-        req.assignee_id, req.status, req.first_response_at = assignee_id, "assigned", req.created_at
+        services._given_on_creation(req, assignee_id)
 
     def post_card():
         if assignee_id is not None:

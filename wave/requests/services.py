@@ -222,7 +222,7 @@ def create_planned(
     req.submission_key = submission_key
     given = assignee is not None and assignee.is_active
     if given:
-        req.assignee_id, req.status, req.first_response_at = assignee.id, "assigned", req.created_at
+        _given_on_creation(req, assignee.id)
 
     def then():
         if given:
@@ -240,6 +240,12 @@ def create_planned(
             also(req)
 
     return _create_once(req, [], actor=None, also=then, plan=plan, plan_id=plan_id)
+
+
+def _given_on_creation(req, assignee_id: int) -> None:
+    """A new request given to someone as it is made: assigned, and its first response met at
+    once (an assignment is a response). The caller records the event once it has an id."""
+    req.assignee_id, req.status, req.first_response_at = assignee_id, "assigned", req.created_at
 
 
 def _create_once(req, photos, actor, also=None, **created) -> tuple[ServiceRequest, bool]:
