@@ -8,6 +8,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -359,3 +360,28 @@ def frozen():
     clock = FrozenClock()
     yield clock
     set_clock(None)
+
+
+def at_once(app, work, times: int = 2, timeout: float = 60) -> tuple[list, list]:
+    """Runs work() in `times` threads released at the same moment, each with its own app
+    context (its own session and database connection), as racing processes would.
+    Returns (what each returned, what each raised): a thread's exception is not lost."""
+    start = threading.Barrier(times, timeout=timeout)
+    results, errors = [], []
+
+    def run():
+        with app.app_context():
+            try:
+                start.wait()
+                results.append(work())
+            except Exception as exc:  # reported to the caller, in the test's thread
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results, errors

@@ -2,7 +2,6 @@
 only to the people concerned, nothing at night for a business-hours rule, reminders,
 auto-close, and two workers racing."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.builders import make_user, report
+from tests.conftest import at_once
 from wave.extensions import db
 from wave.jobs import ticks
 from wave.notify.models import Notification
@@ -199,24 +199,7 @@ def test_two_workers_racing_tell_everyone_once(world, frozen, app):
     frozen.at(berlin(2026, 11, 23, 10, 0))
     reqs = [report(world, description=f"Bin {i}") for i in range(5)]
     moment = frozen.advance(minutes=45)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        with app.app_context():
-            try:
-                barrier.wait()
-                results.append(ticks.run(moment))
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results, errors = at_once(app, lambda: ticks.run(moment))
     assert errors == []
     total = {}
     for r in results:

@@ -3,14 +3,13 @@ occurrence into one request of source schedule, at the site's local time, never 
 skips what it missed while down or paused."""
 
 import re
-import threading
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import token
+from tests.conftest import at_once, token
 from wave.extensions import db
 from wave.jobs import worker
 from wave.notify.models import Notification
@@ -287,24 +286,7 @@ def test_one_plan_each_month_keeps_its_day(world):
 def test_two_workers_racing_make_one_request(world, app):
     plan(world)
     moment = berlin(2026, 11, 2, 7, 0)
-    barrier = threading.Barrier(2)
-    made, errors = [], []
-
-    def run():
-        with app.app_context():
-            try:
-                barrier.wait()
-                made.append(services.run_due(moment))
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    made, errors = at_once(app, lambda: services.run_due(moment))
     assert errors == []
     assert sorted(made) == [0, 1]
     assert len(planned()) == 1

@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from tests.builders import report
+from tests.conftest import at_once
 from wave import create_app
 from wave.extensions import db
 from wave.notify import delivery, preferences, push, push_retries
@@ -204,24 +205,7 @@ def test_two_senders_at_once_deliver_each_notification_once(app, world, push_ser
     for n in range(12):
         tell(world.olga, number=f"#{n}")
     push.vapid_keys()
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        with app.app_context():
-            try:
-                start.wait(5)
-                results.append(push.send_pending())
-            except Exception as exc:  # reported below: a thread's exception would be lost
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results, errors = at_once(app, push.send_pending)
 
     assert errors == [] and sum(results) == 12
     bodies = sorted(device.read(r)["body"] for r in push_service.to(device.path))

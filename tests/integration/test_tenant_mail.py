@@ -3,14 +3,13 @@ of, in which language, with which link; retries, one delivery among racing sende
 delivery after commit."""
 
 import re
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.builders import report
-from tests.conftest import csrf_from, free_port, token
+from tests.conftest import at_once, csrf_from, free_port, token
 from tests.smtp import SmtpServer
 from wave.extensions import db
 from wave.notify import mail
@@ -281,24 +280,8 @@ def test_two_senders_at_once_deliver_each_mail_once(app, world, smtp_port):
         mail.queue(f"tenant{n}@tenant.example", f"Mail {n}", "Hello")
     db.session.commit()
     server = SmtpServer(smtp_port, delay=0.02).start()
-    start, counts, errors = threading.Barrier(2), [], []
-
-    def sender():
-        with app.app_context():
-            try:
-                start.wait()
-                counts.append(mail.send_pending())
-            except Exception as exc:  # reported below, in the test's thread
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        counts, errors = at_once(app, mail.send_pending, timeout=30)
     finally:
         server.stop()
     assert not errors and sum(counts) == 8
