@@ -19,6 +19,7 @@ from wave.sla.forms import category_choices
 from wave.web.forms import WaveForm
 
 UNIT = {"day": _l("days"), "week": _l("weeks"), "month": _l("months")}
+WHOLE_NUMBER = _l("Use a whole number from 1 to %(most)d.", most=MAX_EVERY)
 
 
 class PlanForm(PlaceMixin, WaveForm):
@@ -39,10 +40,8 @@ class PlanForm(PlaceMixin, WaveForm):
         _l("Every"),
         default=1,
         validators=[
-            InputRequired(message=_l("Use a whole number from 1 to %(most)d.", most=MAX_EVERY)),
-            NumberRange(
-                1, MAX_EVERY, message=_l("Use a whole number from 1 to %(most)d.", most=MAX_EVERY)
-            ),
+            InputRequired(message=WHOLE_NUMBER),
+            NumberRange(1, MAX_EVERY, message=WHOLE_NUMBER),
         ],
     )
     unit = SelectField(_l("Unit"), choices=choices(UNIT.items()), default="month")
